@@ -1,0 +1,441 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/parser"
+	"github.com/expr-lang/expr/vm"
+
+	"github.com/scenrun/scenrun/scenario"
+)
+
+// An assertion is a compiled, type-checked assertion of a spec.
+type assertion struct {
+	spec    scenario.Assertion
+	prog    *vm.Program
+	names   []string // runs it names, directly or through run("…")
+	allRuns bool     // it reads `runs`
+}
+
+// reserved are the names of the assertion environment; a run with one of
+// these names is reachable only through run("…").
+var reserved = []string{"runs", "run", "files", "delta_pct", "lower", "prev", "_stat"}
+
+var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+var (
+	statType = reflect.TypeOf(Stat{})
+	runType  = reflect.TypeOf(RunResult{})
+)
+
+// evalState carries what one evaluation learned besides its value: the
+// runs' results and the explanations lower() gave.
+type evalState struct {
+	runs    map[string]*RunResult
+	gate    scenario.Gate
+	reasons []string
+}
+
+// env builds the assertion environment. At compile time (st.runs holds zero
+// results) it gives every name its type; at run time, the values.
+func env(spec *scenario.Spec, st *evalState, results []RunResult, prev map[string]RunResult) map[string]any {
+	e := map[string]any{"runs": results, "files": spec.Defaults.Files}
+	for _, r := range spec.Runs {
+		if !identRE.MatchString(r.Name) || slices.Contains(reserved, r.Name) {
+			continue
+		}
+		if res, ok := st.runs[r.Name]; ok {
+			e[r.Name] = *res
+		} else {
+			e[r.Name] = RunResult{}
+		}
+	}
+	if prev != nil {
+		e["prev"] = prev
+	}
+	return e
+}
+
+// options are the expr options shared by compiling and evaluating: the
+// functions and the patch that routes every read of a stat through _stat,
+// which fails on a stat with no samples instead of comparing a zero.
+func options(st *evalState, e map[string]any) []expr.Option {
+	return []expr.Option{
+		expr.Env(e),
+		expr.Function("run", func(args ...any) (any, error) {
+			name := args[0].(string)
+			r, ok := st.runs[name]
+			if !ok {
+				return nil, fmt.Errorf("run %q has no results", name)
+			}
+			return *r, nil
+		}, new(func(string) RunResult)),
+		expr.Function("delta_pct", func(args ...any) (any, error) {
+			return deltaPct(toFloat(args[0]), toFloat(args[1])), nil
+		}, new(func(float64, float64) float64)),
+		expr.Function("lower", func(args ...any) (any, error) {
+			a, b := args[0].(RunResult), args[1].(RunResult)
+			return st.lower(&a, &b, args[2].(string), args[3].(string))
+		}, new(func(RunResult, RunResult, string, string) bool)),
+		expr.Function("_stat", func(args ...any) (any, error) {
+			s, name, src := args[0].(Stat), args[1].(string), args[2].(string)
+			if s.Count == 0 {
+				return nil, fmt.Errorf("%s has no samples", src)
+			}
+			v, _ := s.Get(name)
+			return v, nil
+		}, new(func(Stat, string, string) float64)),
+		expr.Patch(statPatch{}),
+	}
+}
+
+func toFloat(v any) float64 {
+	switch x := v.(type) {
+	case float64:
+		return x
+	case int:
+		return float64(x)
+	case int64:
+		return float64(x)
+	}
+	return math.NaN()
+}
+
+// statPatch rewrites X.p95 (X a Stat) into _stat(X, "p95", "X.p95").
+type statPatch struct{}
+
+func (statPatch) Visit(node *ast.Node) {
+	m, ok := (*node).(*ast.MemberNode)
+	if !ok || m.Node.Type() != statType {
+		return
+	}
+	prop, ok := m.Property.(*ast.StringNode)
+	if !ok || prop.Value == "count" {
+		return
+	}
+	if _, ok := (Stat{}).Get(prop.Value); !ok {
+		return
+	}
+	call := &ast.CallNode{
+		Callee:    &ast.IdentifierNode{Value: "_stat"},
+		Arguments: []ast.Node{m.Node, &ast.StringNode{Value: prop.Value}, &ast.StringNode{Value: m.String()}},
+	}
+	ast.Patch(node, call)
+	(*node).SetType(reflect.TypeOf(float64(0)))
+}
+
+// compileAssertions compiles and type-checks every assertion of spec,
+// returning every problem with its position in the spec file.
+func compileAssertions(spec *scenario.Spec, withPrev bool) ([]assertion, error) {
+	st := &evalState{runs: map[string]*RunResult{}, gate: spec.Gate}
+	var prev map[string]RunResult
+	if withPrev {
+		prev = map[string]RunResult{}
+	}
+	e := env(spec, st, nil, prev)
+	names := map[string]bool{}
+	for _, r := range spec.Runs {
+		names[r.Name] = true
+	}
+	var errs scenario.Errors
+	var out []assertion
+	for _, a := range spec.Assertions {
+		fail := func(line, col int, msg string) {
+			errs = append(errs, &scenario.Error{File: spec.File, Pos: a.PosOf(line, col), Msg: fmt.Sprintf("assertion %q: %s", a.Name, msg)})
+		}
+		prog, err := expr.Compile(a.Expr, append(options(st, e), expr.AsBool())...)
+		if err != nil {
+			var fe *file.Error
+			if ok := asFileError(err, &fe); ok {
+				fail(max(fe.Line, 1), fe.Column, fe.Message)
+			} else {
+				fail(1, 0, err.Error())
+			}
+			continue
+		}
+		c := assertion{spec: a, prog: prog}
+		ok := true
+		ast.Find(prog.Node(), func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.IdentifierNode:
+				if names[n.Value] && !slices.Contains(c.names, n.Value) {
+					c.names = append(c.names, n.Value)
+				}
+				if n.Value == "runs" {
+					c.allRuns = true
+				}
+			case *ast.CallNode:
+				id, isID := n.Callee.(*ast.IdentifierNode)
+				if !isID {
+					break
+				}
+				switch id.Value {
+				case "run":
+					if s, isStr := n.Arguments[0].(*ast.StringNode); isStr {
+						if !names[s.Value] {
+							line, col := offsetPos(a.Expr, s.Location().From)
+							fail(line, col, fmt.Sprintf("run(%q): no run of that name%s", s.Value, suggestRun(s.Value, spec)))
+							ok = false
+						} else if !slices.Contains(c.names, s.Value) {
+							c.names = append(c.names, s.Value)
+						}
+					}
+				case "lower":
+					for i, allowed := range [][]string{scenario.Segments, scenario.Stats} {
+						if s, isStr := n.Arguments[2+i].(*ast.StringNode); isStr && !slices.Contains(allowed, s.Value) {
+							line, col := offsetPos(a.Expr, s.Location().From)
+							fail(line, col, fmt.Sprintf("lower: unknown %s %q (allowed: %s)", []string{"segment", "stat"}[i], s.Value, strings.Join(allowed, ", ")))
+							ok = false
+						}
+					}
+				}
+			}
+			return false
+		})
+		if ok {
+			out = append(out, c)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return out, nil
+}
+
+func asFileError(err error, target **file.Error) bool {
+	fe, ok := err.(*file.Error)
+	if ok {
+		*target = fe
+	}
+	return ok
+}
+
+// offsetPos turns a rune offset into src into a 1-based line and a 0-based
+// column, as expr reports them.
+func offsetPos(src string, offset int) (line, col int) {
+	line = 1
+	for i, r := range []rune(src) {
+		if i == offset {
+			break
+		}
+		if r == '\n' {
+			line++
+			col = 0
+		} else {
+			col++
+		}
+	}
+	return line, col
+}
+
+func suggestRun(name string, spec *scenario.Spec) string {
+	var all []string
+	for _, r := range spec.Runs {
+		all = append(all, r.Name)
+	}
+	return " (runs: " + strings.Join(all, ", ") + ")"
+}
+
+// evaluate runs every assertion over the results. An assertion that names a
+// run -run left out is skipped; one that names a run with no results fails.
+func evaluate(spec *scenario.Spec, as []assertion, results []RunResult, skipped map[string]bool, prev map[string]RunResult) []AssertionResult {
+	st := &evalState{runs: map[string]*RunResult{}, gate: spec.Gate}
+	for i := range results {
+		st.runs[results[i].Name] = &results[i]
+	}
+	e := env(spec, st, results, prev)
+	var out []AssertionResult
+	for _, a := range as {
+		r := AssertionResult{Name: a.spec.Name, Expr: a.spec.Expr}
+		var missing, left []string
+		for _, n := range a.names {
+			switch {
+			case skipped[n]:
+				left = append(left, n)
+			case st.runs[n] == nil:
+				missing = append(missing, n)
+			}
+		}
+		switch {
+		case len(left) > 0:
+			r.Skipped = true
+			r.Detail = "skipped: -run left out " + strings.Join(left, ", ")
+		case len(missing) > 0:
+			r.Detail = "no results for " + strings.Join(missing, ", ")
+		default:
+			st.reasons = st.reasons[:0]
+			v, err := expr.Run(a.prog, e)
+			switch {
+			case err != nil:
+				r.Detail = "error: " + cleanErr(err)
+			default:
+				r.Passed, _ = v.(bool)
+				r.Detail = explain(a.spec.Expr, st, e)
+				if len(st.reasons) > 0 {
+					r.Detail = strings.TrimPrefix(r.Detail+"; "+strings.Join(st.reasons, "; "), "; ")
+				}
+			}
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// cleanErr is expr's runtime error without its source snippet.
+func cleanErr(err error) string {
+	s := err.Error()
+	if i := strings.Index(s, " (1:"); i > 0 {
+		s = s[:i]
+	}
+	if i := strings.Index(s, "\n"); i > 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+var comparisonOps = []string{"<", "<=", ">", ">=", "==", "!="}
+
+// explain shows the values an expression compared: each comparison outside
+// a predicate as `left op right: lv op rv`, and for all/any/none/one over the
+// runs, the runs the predicate was false for.
+func explain(src string, st *evalState, e map[string]any) string {
+	tree, err := parser.Parse(src)
+	if err != nil {
+		return ""
+	}
+	value := func(n ast.Node) (string, bool) {
+		p, err := expr.Compile(n.String(), options(st, e)...)
+		if err != nil {
+			return "", false
+		}
+		v, err := expr.Run(p, e)
+		if err != nil {
+			return "", false
+		}
+		return formatValue(v), true
+	}
+	var parts []string
+	var walk func(n ast.Node)
+	walk = func(n ast.Node) {
+		switch n := n.(type) {
+		case *ast.BinaryNode:
+			if slices.Contains(comparisonOps, n.Operator) {
+				l, okL := value(n.Left)
+				r, okR := value(n.Right)
+				if okL && okR {
+					parts = append(parts, fmt.Sprintf("%s %s %s: %s %s %s", n.Left, n.Operator, n.Right, l, n.Operator, r))
+				}
+				return
+			}
+			walk(n.Left)
+			walk(n.Right)
+		case *ast.UnaryNode:
+			walk(n.Node)
+		case *ast.ConditionalNode:
+			walk(n.Cond)
+		case *ast.BuiltinNode:
+			if len(n.Arguments) == 2 && slices.Contains([]string{"all", "any", "none", "one"}, n.Name) {
+				if pred, ok := n.Arguments[1].(*ast.PredicateNode); ok {
+					q := fmt.Sprintf("map(filter(%s, !(%s)), .name)", n.Arguments[0], pred.Node)
+					if v, ok := value(mustParse(q)); ok && v != "[]" {
+						parts = append(parts, fmt.Sprintf("%s false for %s", pred.Node, v))
+					}
+				}
+			}
+		case *ast.CallNode:
+			// lower() explains itself through evalState.reasons.
+		}
+	}
+	walk(tree.Node)
+	return strings.Join(parts, "; ")
+}
+
+func mustParse(src string) ast.Node {
+	t, err := parser.Parse(src)
+	if err != nil {
+		return &ast.NilNode{}
+	}
+	return t.Node
+}
+
+// formatValue renders a value for a detail line.
+func formatValue(v any) string {
+	switch x := v.(type) {
+	case float64:
+		return formatFloat(x)
+	case []any:
+		s := make([]string, len(x))
+		for i := range x {
+			s[i] = formatValue(x[i])
+		}
+		return "[" + strings.Join(s, ", ") + "]"
+	case string:
+		return strconv.Quote(x)
+	}
+	return fmt.Sprint(v)
+}
+
+func formatFloat(x float64) string {
+	a := math.Abs(x)
+	switch {
+	case x == 0 || math.IsNaN(x) || math.IsInf(x, 0):
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case a >= 100:
+		return strconv.FormatFloat(x, 'f', 1, 64)
+	case a >= 1:
+		return strconv.FormatFloat(x, 'f', 2, 64)
+	case a >= 0.001:
+		return strconv.FormatFloat(x, 'f', 4, 64)
+	}
+	return strconv.FormatFloat(x, 'f', 6, 64)
+}
+
+// lower is the significance-aware comparison of SPEC §6: b's stat is lower
+// than a's, and where both have two or more trials, the Mann–Whitney U test
+// says so at alpha and the difference is larger than the noise floor.
+func (st *evalState) lower(a, b *RunResult, seg, stat string) (bool, error) {
+	sa, ok := a.Segments.Get(seg)
+	if !ok {
+		return false, fmt.Errorf("lower: unknown segment %q", seg)
+	}
+	if _, ok := sa.Get(stat); !ok {
+		return false, fmt.Errorf("lower: unknown stat %q", stat)
+	}
+	sb, _ := b.Segments.Get(seg)
+	if sa.Count == 0 || sb.Count == 0 {
+		return false, fmt.Errorf("lower(%s, %s): %s has no samples", a.Name, b.Name, seg)
+	}
+	va, _ := sa.Get(stat)
+	vb, _ := sb.Get(stat)
+	d := deltaPct(va, vb)
+	head := fmt.Sprintf("lower(%s, %s, %s %s): %s → %s (%+.1f%%)", a.Name, b.Name, seg, stat, formatFloat(va), formatFloat(vb), d)
+	if len(a.Trials) < 2 || len(b.Trials) < 2 {
+		st.reasons = append(st.reasons, head+", single trial: no significance test")
+		return vb < va, nil
+	}
+	p, warn, _ := significance(a, b, seg, stat, st.gate.Alpha)
+	if warn != "" {
+		return false, fmt.Errorf("%s: %s", head, warn)
+	}
+	ta, tb := median(trialValues(a, seg, stat)), median(trialValues(b, seg, stat))
+	md := deltaPct(ta, tb)
+	switch {
+	case p >= st.gate.Alpha:
+		st.reasons = append(st.reasons, fmt.Sprintf("%s, p=%.3g ≥ α=%g: not significant", head, p, st.gate.Alpha))
+		return false, nil
+	case math.IsNaN(md) || -md <= st.gate.NoiseFloorPct:
+		st.reasons = append(st.reasons, fmt.Sprintf("%s, p=%.3g, median change %+.1f%% within the noise floor of %g%%", head, p, md, st.gate.NoiseFloorPct))
+		return false, nil
+	}
+	st.reasons = append(st.reasons, fmt.Sprintf("%s, p=%.3g < α=%g, median change %+.1f%%", head, p, st.gate.Alpha, md))
+	return tb < ta, nil
+}

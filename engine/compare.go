@@ -1,0 +1,196 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"golang.org/x/perf/benchmath"
+
+	"github.com/scenrun/scenrun/scenario"
+)
+
+// combine is a run's figures from its trials: each figure is the median of
+// the trials' (a single trial's figures are its own).
+func combine(trials []Measurement) Measurement {
+	if len(trials) == 1 {
+		return trials[0]
+	}
+	med := func(f func(*Measurement) float64) float64 {
+		xs := make([]float64, len(trials))
+		for i := range trials {
+			xs[i] = f(&trials[i])
+		}
+		return median(xs)
+	}
+	medInt := func(f func(*Measurement) float64) int64 { return int64(math.Round(med(f))) }
+	stat := func(seg string) Stat {
+		get := func(m *Measurement, stat string) float64 {
+			s, _ := m.Segments.Get(seg)
+			v, _ := s.Get(stat)
+			return v
+		}
+		var s Stat
+		for _, name := range scenario.Stats {
+			v := med(func(m *Measurement) float64 { return get(m, name) })
+			switch name {
+			case "p50":
+				s.P50 = v
+			case "p95":
+				s.P95 = v
+			case "p99":
+				s.P99 = v
+			case "p999":
+				s.P999 = v
+			case "mean":
+				s.Mean = v
+			case "min":
+				s.Min = v
+			case "max":
+				s.Max = v
+			}
+		}
+		for i := range trials {
+			st, _ := trials[i].Segments.Get(seg)
+			s.Count += st.Count
+		}
+		return s
+	}
+	var m Measurement
+	m.ElapsedSeconds = med(func(m *Measurement) float64 { return m.ElapsedSeconds })
+	m.Transitions = medInt(func(m *Measurement) float64 { return float64(m.Transitions) })
+	m.TransitionsPerSecond = med(func(m *Measurement) float64 { return m.TransitionsPerSecond })
+	m.FilesPerSecond = med(func(m *Measurement) float64 { return m.FilesPerSecond })
+	// Outcomes are not averaged away: the worst trial's counts stand.
+	m.Indexed = trials[0].Indexed
+	m.Integrity = "ok"
+	m.States = trials[0].States
+	for i := range trials {
+		t := &trials[i]
+		m.Indexed = min(m.Indexed, t.Indexed)
+		m.Failed = max(m.Failed, t.Failed)
+		m.FileErrors = max(m.FileErrors, t.FileErrors)
+		m.OCCConflicts += t.OCCConflicts
+		if t.Integrity != "ok" && m.Integrity == "ok" {
+			m.Integrity = fmt.Sprintf("trial %d: %s", i+1, t.Integrity)
+		}
+		if t.Indexed < trials[0].Indexed {
+			m.States = t.States
+		}
+	}
+	m.LockWait = stat("lock_wait_ms")
+	m.DBTotal = stat("db_total_ms")
+	m.FSMDispatch = stat("fsm_dispatch_ms")
+	m.MockAPI = stat("mock_api_ms")
+	m.TotalWall = stat("total_wall_ms")
+	m.FSMNet = stat("fsm_net_ms")
+	m.WALSizeStartBytes = medInt(func(m *Measurement) float64 { return float64(m.WALSizeStartBytes) })
+	m.WALSizeEndBytes = medInt(func(m *Measurement) float64 { return float64(m.WALSizeEndBytes) })
+	m.WALContention, m.Bottleneck = verdicts(&m)
+	if trials[0].Batches != nil {
+		b := BatchStats{}
+		sum := 0.0
+		for _, t := range trials {
+			b.Count += t.Batches.Count
+			b.Max = max(b.Max, t.Batches.Max)
+			sum += t.Batches.Mean * float64(t.Batches.Count)
+		}
+		if b.Count > 0 {
+			b.Mean = sum / float64(b.Count)
+		}
+		m.Batches = &b
+	}
+	return m
+}
+
+// verdicts are the reference's contention verdict (lock waits above 5% of
+// the whole write time at p95) and the bottleneck (the largest p95 of
+// db_total, lock_wait and fsm_dispatch).
+func verdicts(m *Measurement) (contention, bottleneck string) {
+	contention = "CLEAN"
+	if m.LockWait.P95 > 0.05*m.DBTotal.P95 {
+		contention = "CONTENTION"
+	}
+	bottleneck = "db_total_ms"
+	if m.LockWait.P95 > m.DBTotal.P95 {
+		bottleneck = "lock_wait_ms"
+	}
+	if m.FSMDispatch.P95 > max(m.DBTotal.P95, m.LockWait.P95) {
+		bottleneck = "fsm_dispatch_ms"
+	}
+	return contention, bottleneck
+}
+
+// trialValues is one segment stat of each trial of r.
+func trialValues(r *RunResult, seg, stat string) []float64 {
+	xs := make([]float64, 0, len(r.Trials))
+	for i := range r.Trials {
+		s, _ := r.Trials[i].Segments.Get(seg)
+		if s.Count == 0 {
+			continue
+		}
+		v, _ := s.Get(stat)
+		xs = append(xs, v)
+	}
+	return xs
+}
+
+// minUTestP is the smallest two-sided p-value a Mann–Whitney U test can
+// give with samples of n1 and n2 (complete separation, no ties).
+func minUTestP(n1, n2 int) float64 {
+	// 2 / C(n1+n2, n1)
+	c := 1.0
+	for i := 1; i <= n1; i++ {
+		c = c * float64(n2+i) / float64(i)
+	}
+	return math.Min(1, 2/c)
+}
+
+// significance compares two runs' trials of one segment stat: the
+// Mann–Whitney U p-value, and a warning when the trials are too few for any
+// result to reach alpha. ok is false when either side has fewer than two
+// trials.
+func significance(a, b *RunResult, seg, stat string, alpha float64) (p float64, warning string, ok bool) {
+	xa, xb := trialValues(a, seg, stat), trialValues(b, seg, stat)
+	if len(xa) < 2 || len(xb) < 2 {
+		return 0, "", false
+	}
+	th := &benchmath.Thresholds{CompareAlpha: alpha}
+	c := benchmath.AssumeNothing.Compare(benchmath.NewSample(slices.Clone(xa), th), benchmath.NewSample(slices.Clone(xb), th))
+	if mp := minUTestP(len(xa), len(xb)); mp >= alpha {
+		warning = fmt.Sprintf("%d vs %d trials cannot reach α=%g (smallest possible p=%.3g): add repeats", len(xa), len(xb), alpha, mp)
+	}
+	return c.P, warning, true
+}
+
+// compareRuns builds the comparison of run against base at one stat.
+func compareRuns(base, run *RunResult, c scenario.Compare, gate scenario.Gate) Comparison {
+	out := Comparison{Baseline: base.Name, Run: run.Name, Stat: c.Stat, Order: c.Segments, Segments: map[string]SegmentDelta{}}
+	for _, seg := range c.Segments {
+		bs, _ := base.Segments.Get(seg)
+		rs, _ := run.Segments.Get(seg)
+		bv, _ := bs.Get(c.Stat)
+		rv, _ := rs.Get(c.Stat)
+		d := SegmentDelta{Baseline: bv, Value: rv, DeltaMS: rv - bv, DeltaPct: deltaPct(bv, rv)}
+		if p, warn, ok := significance(base, run, seg, c.Stat, gate.Alpha); ok {
+			sig := p < gate.Alpha && math.Abs(d.DeltaPct) > gate.NoiseFloorPct
+			d.PValue, d.Significant = &p, &sig
+			if warn != "" && !slices.Contains(out.Warnings, warn) {
+				out.Warnings = append(out.Warnings, warn)
+			}
+		}
+		out.Segments[seg] = d
+	}
+	return out
+}
+
+// deltaPct is (after − before) / before × 100; NaN when before is 0.
+func deltaPct(before, after float64) float64 {
+	if before == 0 {
+		if after == 0 {
+			return 0
+		}
+		return math.NaN()
+	}
+	return (after - before) / before * 100
+}

@@ -1,0 +1,40 @@
+package engine
+
+import (
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/scenrun/scenrun/scenario"
+)
+
+// z99 is the standard normal quantile at 0.99: a lognormal's p99 is
+// median·exp(σ·z99).
+const z99 = 2.3263478740408408
+
+// draw returns one latency from l, scaled by scale. A normal draw below zero
+// is taken as zero: a call cannot take negative time.
+func draw(l scenario.Latency, r *rand.Rand, scale float64) time.Duration {
+	var d float64 // nanoseconds
+	switch l.Dist {
+	case "uniform":
+		d = float64(l.Min) + r.Float64()*float64(l.Max-l.Min)
+	case "normal":
+		d = math.Max(0, float64(l.Mean)+r.NormFloat64()*float64(l.Stddev))
+	case "lognormal":
+		sigma := math.Log(float64(l.P99)/float64(l.Median)) / z99
+		d = float64(l.Median) * math.Exp(sigma*r.NormFloat64())
+	case "exponential":
+		d = float64(l.Mean) * r.ExpFloat64()
+	default: // constant
+		d = float64(l.Mean)
+	}
+	return time.Duration(d * scale)
+}
+
+// fileRand is the random source of one attempt at one file: the same seed
+// gives the same latencies and the same failures whatever order the workers
+// take the files in.
+func fileRand(seed int64, file, attempt int) *rand.Rand {
+	return rand.New(rand.NewPCG(uint64(seed), uint64(file)<<16|uint64(attempt)))
+}

@@ -1,0 +1,217 @@
+package engine
+
+import (
+	"encoding/json"
+	"math"
+	"time"
+)
+
+// A Stat summarises one timing segment's samples (one per file), in
+// milliseconds. Percentiles are linear interpolations between order
+// statistics (Hyndman–Fan type 7). A Stat with Count 0 has no figures: its
+// values are zero and every assertion that reads them fails.
+type Stat struct {
+	P50   float64 `json:"p50" expr:"p50"`
+	P95   float64 `json:"p95" expr:"p95"`
+	P99   float64 `json:"p99" expr:"p99"`
+	P999  float64 `json:"p999" expr:"p999"`
+	Mean  float64 `json:"mean" expr:"mean"`
+	Min   float64 `json:"min" expr:"min"`
+	Max   float64 `json:"max" expr:"max"`
+	Count int     `json:"count" expr:"count"`
+}
+
+// Get returns the named stat (p50 … max, as scenario.Stats lists them).
+func (s Stat) Get(name string) (float64, bool) {
+	switch name {
+	case "p50":
+		return s.P50, true
+	case "p95":
+		return s.P95, true
+	case "p99":
+		return s.P99, true
+	case "p999":
+		return s.P999, true
+	case "mean":
+		return s.Mean, true
+	case "min":
+		return s.Min, true
+	case "max":
+		return s.Max, true
+	}
+	return 0, false
+}
+
+// Segments holds the six timing segments of SPEC §5.
+type Segments struct {
+	LockWait    Stat `json:"lock_wait_ms" expr:"lock_wait_ms"`
+	DBTotal     Stat `json:"db_total_ms" expr:"db_total_ms"`
+	FSMDispatch Stat `json:"fsm_dispatch_ms" expr:"fsm_dispatch_ms"`
+	MockAPI     Stat `json:"mock_api_ms" expr:"mock_api_ms"`
+	TotalWall   Stat `json:"total_wall_ms" expr:"total_wall_ms"`
+	FSMNet      Stat `json:"fsm_net_ms" expr:"fsm_net_ms"`
+}
+
+// Get returns the named segment (lock_wait_ms … fsm_net_ms).
+func (s *Segments) Get(name string) (Stat, bool) {
+	switch name {
+	case "lock_wait_ms":
+		return s.LockWait, true
+	case "db_total_ms":
+		return s.DBTotal, true
+	case "fsm_dispatch_ms":
+		return s.FSMDispatch, true
+	case "mock_api_ms":
+		return s.MockAPI, true
+	case "total_wall_ms":
+		return s.TotalWall, true
+	case "fsm_net_ms":
+		return s.FSMNet, true
+	}
+	return Stat{}, false
+}
+
+// A Pragma is a pragma's effective value, read back from SQLite.
+type Pragma struct {
+	Name  string `json:"name" expr:"name"`
+	Value string `json:"value" expr:"value"`
+}
+
+// RunConfig is the configuration a run was carried out with, as recorded in
+// the results (the input type, scenario.Config, never doubles as a result).
+type RunConfig struct {
+	Files       int      `json:"files" expr:"files"`
+	Concurrency int      `json:"concurrency" expr:"concurrency"`
+	Profile     string   `json:"profile" expr:"profile"`
+	Connection  string   `json:"connection" expr:"connection"`
+	PoolSize    int      `json:"pool_size" expr:"pool_size"`
+	BatchSize   int      `json:"batch_size" expr:"batch_size"`
+	TxLock      string   `json:"txlock" expr:"txlock"`
+	Pragmas     []Pragma `json:"pragmas" expr:"pragmas"` // as asked for
+	Repeat      int      `json:"repeat" expr:"repeat"`
+	Warmup      int      `json:"warmup" expr:"warmup"`
+	Seed        int64    `json:"seed" expr:"seed"`
+	Retries     int      `json:"retries" expr:"retries"`
+	TimeoutSec  float64  `json:"timeout_seconds" expr:"timeout_seconds"` // 0: none
+	KeepDB      bool     `json:"keep_db" expr:"keep_db"`
+	SetupSQL    []string `json:"setup_sql,omitempty" expr:"setup_sql"`
+	ConnectSQL  []string `json:"connect_sql,omitempty" expr:"connect_sql"`
+	Processes   int      `json:"processes" expr:"processes"`
+}
+
+// BatchStats describes single_writer's group commits.
+type BatchStats struct {
+	Count int     `json:"count" expr:"count"` // transactions committed
+	Mean  float64 `json:"mean" expr:"mean"`   // state changes per transaction
+	Max   int     `json:"max" expr:"max"`
+}
+
+// A Measurement is what one trial of a run measured. A run's own figures are
+// a Measurement too: the trial's when there is one, else the median over its
+// trials.
+type Measurement struct {
+	ElapsedSeconds       float64 `json:"elapsed_seconds" expr:"elapsed_seconds"`
+	Transitions          int64   `json:"transitions" expr:"transitions"`
+	TransitionsPerSecond float64 `json:"transitions_per_second" expr:"transitions_per_second"`
+	FilesPerSecond       float64 `json:"files_per_second" expr:"files_per_second"`
+	Indexed              int     `json:"indexed" expr:"indexed"`
+	Failed               int     `json:"failed" expr:"failed"`
+	OCCConflicts         int64   `json:"occ_conflicts" expr:"occ_conflicts"`
+	Segments             `json:"segments" expr:"segments"`
+	WALSizeStartBytes    int64          `json:"wal_size_start_bytes" expr:"wal_size_start_bytes"`
+	WALSizeEndBytes      int64          `json:"wal_size_end_bytes" expr:"wal_size_end_bytes"`
+	WALContention        string         `json:"wal_contention" expr:"wal_contention"` // CONTENTION or CLEAN
+	Bottleneck           string         `json:"bottleneck" expr:"bottleneck"`
+	Integrity            string         `json:"integrity" expr:"integrity"` // "ok" or what is wrong
+	States               map[string]int `json:"states" expr:"states"`       // files per state at the end
+	Batches              *BatchStats    `json:"batches,omitempty" expr:"batches"`
+	FileErrors           int            `json:"file_errors" expr:"file_errors"` // files that ended on an error
+}
+
+// A RunResult is one run of a spec: its configuration, its figures and, with
+// repeat > 1, each trial's.
+type RunResult struct {
+	Name      string `json:"name" expr:"name"`
+	RunConfig `json:"config" expr:"config"`
+	Measurement
+	Pragmas  []Pragma      `json:"effective_pragmas" expr:"effective_pragmas"` // read back from SQLite
+	Trials   []Measurement `json:"trials" expr:"trials"`
+	Error    string        `json:"error,omitempty" expr:"error"`       // why the run failed, if it did
+	Errors   []string      `json:"errors,omitempty" expr:"errors"`     // the first file errors, with SQLite's text
+	DBPath   string        `json:"db_path,omitempty" expr:"db_path"`   // with keep_db
+	Warnings []string      `json:"warnings,omitempty" expr:"warnings"` // e.g. too few trials for significance
+}
+
+// Environment is where the results were measured.
+type Environment struct {
+	Scenrun string `json:"scenrun"`
+	Go      string `json:"go"`
+	SQLite  string `json:"sqlite"`
+	OS      string `json:"os"`
+	Arch    string `json:"arch"`
+	CPUs    int    `json:"cpus"`
+}
+
+// A SegmentDelta is one segment of a comparison.
+type SegmentDelta struct {
+	Baseline float64 `json:"baseline"`
+	Value    float64 `json:"value"`
+	DeltaMS  float64 `json:"delta_ms"`
+	DeltaPct float64 `json:"delta_pct"`
+	// PValue is the two-sided Mann–Whitney U p-value over the trials' values
+	// of the stat; nil when either side has fewer than two trials.
+	PValue      *float64 `json:"p_value,omitempty"`
+	Significant *bool    `json:"significant,omitempty"`
+}
+
+// A Comparison is one run against a baseline run at one stat.
+type Comparison struct {
+	Baseline string                  `json:"baseline"`
+	Run      string                  `json:"run"`
+	Stat     string                  `json:"stat"`
+	Order    []string                `json:"segment_order"`
+	Segments map[string]SegmentDelta `json:"segments"`
+	Warnings []string                `json:"warnings,omitempty"`
+}
+
+// An AssertionResult is one assertion's verdict.
+type AssertionResult struct {
+	Name    string `json:"name"`
+	Expr    string `json:"expr"`
+	Passed  bool   `json:"passed"`
+	Skipped bool   `json:"skipped,omitempty"` // it names a run that -run left out
+	Detail  string `json:"detail"`
+}
+
+// Results is everything one scenario run produced: the JSON of SPEC §7.
+type Results struct {
+	Scenario         string            `json:"scenario"`
+	SpecFile         string            `json:"spec_file"`
+	Description      string            `json:"description,omitempty"`
+	StartedAt        time.Time         `json:"started_at"`
+	FinishedAt       time.Time         `json:"finished_at"`
+	Interrupted      bool              `json:"interrupted"`
+	Environment      Environment       `json:"environment"`
+	PercentileMethod string            `json:"percentile_method"`
+	TimeScale        float64           `json:"time_scale"`
+	Runs             []RunResult       `json:"runs"`
+	Comparisons      []Comparison      `json:"comparisons"`
+	Assertions       []AssertionResult `json:"assertions"`
+}
+
+// PercentileMethod is how every percentile is computed.
+const PercentileMethod = "linear (Hyndman-Fan 7)"
+
+// MarshalJSON writes a delta_pct that has no value (a baseline of zero) as
+// null: JSON has no NaN.
+func (d SegmentDelta) MarshalJSON() ([]byte, error) {
+	type plain SegmentDelta
+	v := struct {
+		plain
+		DeltaPct *float64 `json:"delta_pct"`
+	}{plain: plain(d)}
+	if !math.IsNaN(d.DeltaPct) && !math.IsInf(d.DeltaPct, 0) {
+		v.DeltaPct = &d.DeltaPct
+	}
+	return json.Marshal(v)
+}
