@@ -1,0 +1,643 @@
+package engine
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/jedib0t/go-pretty/v6/table"
+	"github.com/jedib0t/go-pretty/v6/text"
+)
+
+// RenderOptions say how Render writes the human report.
+type RenderOptions struct {
+	Format string // "table" (go-pretty boxes), "markdown" (GitHub-flavoured, suits a CI job summary), "csv"
+	Color  bool   // ANSI colour (only ever true when stdout is a terminal and NO_COLOR is unset; the caller decides)
+	Width  int    // the terminal width to fit; 0 means 120
+}
+
+// defaultReportWidth is the width a report fits when the caller gives none.
+const defaultReportWidth = 120
+
+// reportSegmentOrder is the six segments in the order of SPEC §5; the CSV
+// report and comparisons without an explicit order follow it.
+var reportSegmentOrder = [...]string{
+	"lock_wait_ms", "db_total_ms", "fsm_dispatch_ms", "mock_api_ms", "total_wall_ms", "fsm_net_ms",
+}
+
+// Render writes, in this order: one results table for all runs; one table per
+// comparison; the assertions table.
+//
+// The report is for people: figures are rounded (see fmtNum) and a table
+// never truncates a cell. In "table" format every table fits opts.Width: the
+// results table is split into several tables keyed by run name when it does
+// not fit in one, and long assertion details wrap. Colour (opts.Color) only
+// ever applies to the "table" format. The "csv" format is for machines: one
+// row per run and segment, at full precision.
+func Render(w io.Writer, res *Results, opts RenderOptions) error {
+	if opts.Width <= 0 {
+		opts.Width = defaultReportWidth
+	}
+	var err error
+	switch opts.Format {
+	case "", "table":
+		opts.Format = "table"
+		err = renderText(w, res, opts)
+	case "markdown":
+		opts.Color = false
+		err = renderText(w, res, opts)
+	case "csv":
+		err = renderCSV(w, res)
+	default:
+		return fmt.Errorf("render: unknown format %q (want table, markdown or csv)", opts.Format)
+	}
+	if err != nil {
+		return fmt.Errorf("render: %w", err)
+	}
+	return nil
+}
+
+// A reportWriter writes the tables and notes of one human report, in table or
+// markdown format, remembering the first write error.
+type reportWriter struct {
+	w    io.Writer
+	opts RenderOptions
+	err  error
+}
+
+func (r *reportWriter) markdown() bool { return r.opts.Format == "markdown" }
+
+func (r *reportWriter) printf(format string, a ...any) {
+	if r.err == nil {
+		_, r.err = fmt.Fprintf(r.w, format, a...)
+	}
+}
+
+// notes writes plain lines after a table: a bulleted list in markdown (where
+// consecutive lines would run into one paragraph), else one line each.
+func (r *reportWriter) notes(lines []string) {
+	if len(lines) == 0 {
+		return
+	}
+	for _, l := range lines {
+		if r.markdown() {
+			r.printf("- %s\n", l)
+		} else {
+			r.printf("%s\n", l)
+		}
+	}
+	r.printf("\n")
+}
+
+// paint wraps s in an ANSI SGR sequence when colour is on. It writes the
+// escapes itself rather than through go-pretty's text.Colors, whose output
+// also depends on process-wide state (NO_COLOR, TERM, text.EnableColors):
+// here the caller alone decides.
+func (r *reportWriter) paint(s, sgr string) string {
+	if !r.opts.Color || s == "" {
+		return s
+	}
+	return "\x1b[" + sgr + "m" + s + "\x1b[0m"
+}
+
+const (
+	sgrRed    = "31"
+	sgrGreen  = "32"
+	sgrYellow = "33"
+)
+
+// table writes t under title: a "### title" heading and the markdown table,
+// or a box with the title in it. A box title never widens the box past the
+// report width; a longer title wraps at word boundaries.
+func (r *reportWriter) table(title string, t table.Writer) {
+	if r.markdown() {
+		r.printf("### %s\n\n%s\n\n", title, t.RenderMarkdown())
+		return
+	}
+	r.printf("%s\n\n", renderBox(t, title, r.opts.Width))
+}
+
+// renderBox renders t in a box titled title. go-pretty hard-wraps a title
+// wider than the table; instead the table is widened to hold the title (up
+// to width), and a title that still does not fit is soft-wrapped first.
+func renderBox(t table.Writer, title string, width int) string {
+	boxW := textWidth(t.Render())
+	const frame = 4 // "│ " and " │"
+	if need := text.StringWidthWithoutEscSequences(title) + frame; need > boxW {
+		t.Style().Size.WidthMin = min(need, max(width, boxW))
+		boxW = max(boxW, t.Style().Size.WidthMin)
+	}
+	if boxW-frame > 0 {
+		title = text.WrapSoft(title, boxW-frame)
+	}
+	t.SetTitle("%s", title)
+	return t.Render()
+}
+
+// textWidth is the width in columns of the widest line of s, ANSI escapes
+// not counted.
+func textWidth(s string) int {
+	w := 0
+	for line := range strings.SplitSeq(s, "\n") {
+		w = max(w, text.StringWidthWithoutEscSequences(line))
+	}
+	return w
+}
+
+func newReportTable() table.Writer {
+	t := table.NewWriter()
+	t.SetStyle(table.StyleRounded)
+	// Headers as written: units such as "ms" and run names keep their case.
+	t.Style().Format.Header = text.FormatDefault
+	t.Style().Format.Footer = text.FormatDefault
+	return t
+}
+
+func renderText(w io.Writer, res *Results, opts RenderOptions) error {
+	r := &reportWriter{w: w, opts: opts}
+	r.results(res)
+	for i := range res.Comparisons {
+		r.comparison(&res.Comparisons[i])
+	}
+	r.assertions(res.Assertions)
+	return r.err
+}
+
+// A resultColumn is one column of the results table.
+type resultColumn struct {
+	header string
+	right  bool // numbers align right
+	ms     bool // a latency, in milliseconds
+	cell   func(r *reportWriter, run *RunResult) string
+}
+
+func statCell(seg func(*Segments) Stat, stat func(Stat) float64) func(*reportWriter, *RunResult) string {
+	return func(_ *reportWriter, run *RunResult) string {
+		s := seg(&run.Segments)
+		if s.Count == 0 {
+			return "-" // no samples: no figure, rather than a misleading 0
+		}
+		return fmtNum(stat(s))
+	}
+}
+
+func statP50(s Stat) float64 { return s.P50 }
+func statP95(s Stat) float64 { return s.P95 }
+
+// resultColumns returns the results table's columns after the run name, in
+// three groups: the run's identity and throughput; its latencies (ms) and
+// write contention; whether it did its job (files indexed, integrity, and,
+// only when a run failed, an error marker). One table shows them in that
+// order, SPEC §8's columns first; a split table puts the first and last
+// groups together, then the latencies.
+func resultColumns(res *Results) (identity, latency, outcome []resultColumn) {
+	identity = []resultColumn{
+		{header: "conc", right: true, cell: func(_ *reportWriter, run *RunResult) string { return strconv.Itoa(run.Concurrency) }},
+		{header: "profile", cell: func(_ *reportWriter, run *RunResult) string { return run.Profile }},
+		{header: "connection", cell: func(_ *reportWriter, run *RunResult) string { return run.Connection }},
+		{header: "elapsed s", right: true, cell: func(_ *reportWriter, run *RunResult) string { return fmtNum(run.ElapsedSeconds) }},
+		{header: "trans/s", right: true, cell: func(_ *reportWriter, run *RunResult) string { return fmtNum(run.TransitionsPerSecond) }},
+	}
+	outcome = []resultColumn{
+		{header: "indexed", right: true, cell: func(r *reportWriter, run *RunResult) string {
+			s := fmt.Sprintf("%d/%d", run.Indexed, run.Files)
+			if run.Indexed != run.Files {
+				return r.paint(s, sgrRed)
+			}
+			return s
+		}},
+		{header: "integrity", cell: func(r *reportWriter, run *RunResult) string {
+			switch run.Integrity {
+			case "ok":
+				return "ok"
+			case "":
+				return "-" // not checked: the run stopped first
+			}
+			return r.paint("FAIL", sgrRed)
+		}},
+	}
+	if slices.ContainsFunc(res.Runs, func(run RunResult) bool { return run.Error != "" }) {
+		outcome = append(outcome, resultColumn{header: "error", cell: func(r *reportWriter, run *RunResult) string {
+			if run.Error == "" {
+				return ""
+			}
+			return r.paint("ERROR", sgrRed)
+		}})
+	}
+	dbTotal := func(s *Segments) Stat { return s.DBTotal }
+	latency = []resultColumn{
+		{header: "db p50", right: true, ms: true, cell: statCell(dbTotal, statP50)},
+		{header: "db p95", right: true, ms: true, cell: statCell(dbTotal, statP95)},
+		{header: "lock p95", right: true, ms: true, cell: statCell(func(s *Segments) Stat { return s.LockWait }, statP95)},
+		{header: "fsm p95", right: true, ms: true, cell: statCell(func(s *Segments) Stat { return s.FSMDispatch }, statP95)},
+		{header: "net p50", right: true, ms: true, cell: statCell(func(s *Segments) Stat { return s.FSMNet }, statP50)},
+		{header: "net p95", right: true, ms: true, cell: statCell(func(s *Segments) Stat { return s.FSMNet }, statP95)},
+		{header: "WAL growth", right: true, cell: func(_ *reportWriter, run *RunResult) string {
+			return humanBytes(run.WALSizeEndBytes - run.WALSizeStartBytes)
+		}},
+		{header: "contention", cell: func(r *reportWriter, run *RunResult) string {
+			if run.WALContention == "CONTENTION" {
+				return r.paint(run.WALContention, sgrYellow)
+			}
+			return run.WALContention
+		}},
+	}
+	return identity, latency, outcome
+}
+
+// resultsTable builds a results table of the run name and cols.
+func (r *reportWriter) resultsTable(runs []RunResult, cols []resultColumn) table.Writer {
+	t := newReportTable()
+	header := table.Row{"run"}
+	var configs []table.ColumnConfig
+	for i, c := range cols {
+		header = append(header, c.header)
+		if c.right {
+			configs = append(configs, table.ColumnConfig{Number: i + 2, Align: text.AlignRight})
+		}
+	}
+	t.AppendHeader(header)
+	t.SetColumnConfigs(configs)
+	for i := range runs {
+		row := table.Row{runs[i].Name}
+		for _, c := range cols {
+			row = append(row, c.cell(r, &runs[i]))
+		}
+		t.AppendRow(row)
+	}
+	return t
+}
+
+// results writes the results table, then the runs' warnings and errors.
+//
+// In table format the table must fit the report width: when all columns do
+// not, it is split in two, identity and throughput then latencies, each keyed
+// by run name; a part still too wide is split further, greedily, column by
+// column. Markdown is not split: its reader scrolls.
+func (r *reportWriter) results(res *Results) {
+	title := "Results — " + res.Scenario
+	if len(res.Runs) == 0 {
+		if r.markdown() {
+			r.printf("### %s\n\nno runs\n\n", title)
+		} else {
+			r.printf("%s: no runs\n\n", title)
+		}
+		r.runNotes(res)
+		return
+	}
+	identity, latency, outcome := resultColumns(res)
+	all := slices.Concat(identity, latency, outcome)
+	if r.markdown() {
+		r.table(title+" (latencies in ms)", r.resultsTable(res.Runs, all))
+		r.runNotes(res)
+		return
+	}
+	parts := [][]resultColumn{all}
+	if !r.fits(res.Runs, all) {
+		parts = nil
+		for _, group := range [][]resultColumn{slices.Concat(identity, outcome), latency} {
+			parts = append(parts, r.pack(res.Runs, group)...)
+		}
+	}
+	for i, cols := range parts {
+		t := title
+		switch {
+		case len(parts) > 1 && !slices.ContainsFunc(cols, isLatency):
+			t = fmt.Sprintf("%s (%d/%d)", title, i+1, len(parts))
+		case len(parts) > 1:
+			t = fmt.Sprintf("%s (%d/%d, latencies in ms)", title, i+1, len(parts))
+		default:
+			t += " (latencies in ms)"
+		}
+		r.table(t, r.resultsTable(res.Runs, cols))
+	}
+	r.runNotes(res)
+}
+
+func isLatency(c resultColumn) bool { return c.ms }
+
+// fits says whether the results table of cols is no wider than the report.
+func (r *reportWriter) fits(runs []RunResult, cols []resultColumn) bool {
+	return textWidth(r.resultsTable(runs, cols).Render()) <= r.opts.Width
+}
+
+// pack splits cols into as few consecutive parts as fit the report width,
+// each keeping at least one column even when that alone is too wide (a cell
+// is never cut).
+func (r *reportWriter) pack(runs []RunResult, cols []resultColumn) [][]resultColumn {
+	var parts [][]resultColumn
+	var cur []resultColumn
+	for _, c := range cols {
+		next := append(slices.Clone(cur), c)
+		if len(cur) > 0 && !r.fits(runs, next) {
+			parts = append(parts, cur)
+			next = []resultColumn{c}
+		}
+		cur = next
+	}
+	if len(cur) > 0 {
+		parts = append(parts, cur)
+	}
+	return parts
+}
+
+// runNotes lists what went wrong in the runs, after the results table.
+func (r *reportWriter) runNotes(res *Results) {
+	var lines []string
+	if res.Interrupted {
+		lines = append(lines, "interrupted: these results are partial")
+	}
+	for _, run := range res.Runs {
+		for _, w := range run.Warnings {
+			lines = append(lines, fmt.Sprintf("warning: %s: %s", run.Name, w))
+		}
+		if run.Error != "" {
+			lines = append(lines, fmt.Sprintf("error: %s: %s", run.Name, run.Error))
+		}
+		if run.Integrity != "" && run.Integrity != "ok" {
+			lines = append(lines, fmt.Sprintf("integrity: %s: %s", run.Name, run.Integrity))
+		}
+		if len(run.Errors) > 0 {
+			l := fmt.Sprintf("error: %s: first file error: %s", run.Name, run.Errors[0])
+			if n := len(run.Errors) - 1; n > 0 {
+				l += fmt.Sprintf(" (and %d more in the JSON results)", n)
+			}
+			lines = append(lines, l)
+		}
+	}
+	if r.opts.Color {
+		for i, l := range lines {
+			lines[i] = r.paint(l, sgrYellow)
+		}
+	}
+	r.notes(lines)
+}
+
+// reportComparisonSegments is c's segments in c.Order, else in SPEC order, then any
+// others by name.
+func reportComparisonSegments(c *Comparison) []string {
+	if len(c.Order) > 0 {
+		return c.Order
+	}
+	var names []string
+	for _, s := range reportSegmentOrder {
+		if _, ok := c.Segments[s]; ok {
+			names = append(names, s)
+		}
+	}
+	var rest []string
+	for s := range c.Segments {
+		if !slices.Contains(names, s) {
+			rest = append(rest, s)
+		}
+	}
+	slices.Sort(rest)
+	return append(names, rest...)
+}
+
+// deltaSignificant says whether d's difference counts. Without a p-value every
+// difference counts; with one, the comparison's own verdict decides, and
+// failing that p < 0.05 (benchstat's default α).
+func deltaSignificant(d SegmentDelta) bool {
+	switch {
+	case d.Significant != nil:
+		return *d.Significant
+	case d.PValue != nil:
+		return *d.PValue < 0.05
+	}
+	return true
+}
+
+// comparison writes one Before vs After table. Lower is better for every
+// segment. As in benchstat, a difference that is not statistically
+// significant shows "~" instead of its percentage.
+func (r *reportWriter) comparison(c *Comparison) {
+	stat := c.Stat
+	if stat == "" {
+		stat = "p95"
+	}
+	segs := reportComparisonSegments(c)
+	withP := false
+	for _, s := range segs {
+		if c.Segments[s].PValue != nil {
+			withP = true
+		}
+	}
+	t := newReportTable()
+	// The title names the runs: headers of their own names would make the
+	// table as wide as the longest.
+	header := table.Row{"segment", "before ms", "after ms", "delta %", "delta ms"}
+	if withP {
+		header = append(header, "p")
+	}
+	header = append(header, "change")
+	t.AppendHeader(header)
+	configs := []table.ColumnConfig{}
+	for n := 2; n <= len(header)-1; n++ {
+		configs = append(configs, table.ColumnConfig{Number: n, Align: text.AlignRight})
+	}
+	t.SetColumnConfigs(configs)
+	unclear := false
+	for _, s := range segs {
+		d, ok := c.Segments[s]
+		if !ok {
+			row := table.Row{s, "-", "-", "-", "-"}
+			if withP {
+				row = append(row, "-")
+			}
+			t.AppendRow(append(row, "no data"))
+			continue
+		}
+		pct := fmtPct(d.DeltaPct)
+		change := ""
+		switch {
+		case !deltaSignificant(d):
+			pct, change, unclear = "~", "~", true
+		case d.DeltaMS < 0:
+			change = r.paint("▼ better", sgrGreen)
+		case d.DeltaMS > 0:
+			change = r.paint("▲ worse", sgrRed)
+		default:
+			change = "= same"
+		}
+		row := table.Row{s, fmtNum(d.Baseline), fmtNum(d.Value), pct, fmtSigned(d.DeltaMS)}
+		if withP {
+			p := "-"
+			if d.PValue != nil {
+				p = fmtP(*d.PValue)
+			}
+			row = append(row, p)
+		}
+		t.AppendRow(append(row, change))
+	}
+	r.table(fmt.Sprintf("Before vs After: %s → %s (%s)", c.Baseline, c.Run, stat), t)
+	var lines []string
+	if unclear {
+		lines = append(lines, "~: no statistically significant difference (p: two-sided Mann–Whitney U p-value over the trials)")
+	}
+	for _, w := range c.Warnings {
+		lines = append(lines, r.paint("warning: "+w, sgrYellow))
+	}
+	r.notes(lines)
+}
+
+// assertions writes the assertions table and a one-line tally. Names and
+// details wrap to fit the report width; nothing is cut.
+func (r *reportWriter) assertions(as []AssertionResult) {
+	if len(as) == 0 {
+		return
+	}
+	t := newReportTable()
+	t.AppendHeader(table.Row{"result", "assertion", "detail"})
+	nameW := 0
+	for _, a := range as {
+		nameW = max(nameW, textWidth(a.Name))
+	}
+	// The box takes 10 columns around three cells, the result column 6.
+	nameW = min(nameW, 40)
+	detailW := max(r.opts.Width-10-6-nameW, 24)
+	wrap := func(s string, n int) string { return text.WrapText(text.WrapSoft(s, n), n) }
+	if !r.markdown() {
+		t.SetColumnConfigs([]table.ColumnConfig{
+			{Number: 2, WidthMax: nameW, WidthMaxEnforcer: wrap},
+			{Number: 3, WidthMax: detailW, WidthMaxEnforcer: wrap},
+		})
+	}
+	var passed, failed, skipped int
+	for _, a := range as {
+		var verdict string
+		switch {
+		case a.Skipped:
+			skipped++
+			verdict = r.paint("SKIP", sgrYellow)
+		case a.Passed:
+			passed++
+			verdict = r.paint("PASS", sgrGreen)
+		default:
+			failed++
+			verdict = r.paint("FAIL", sgrRed)
+		}
+		t.AppendRow(table.Row{verdict, a.Name, a.Detail})
+	}
+	r.table("Assertions", t)
+	r.notes([]string{fmt.Sprintf("%d assertions: %d passed, %d failed, %d skipped", len(as), passed, failed, skipped)})
+}
+
+// renderCSV writes one CSV document, one row per run and segment (SPEC
+// order), the figures unrounded.
+func renderCSV(w io.Writer, res *Results) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{
+		"run", "concurrency", "profile", "connection", "elapsed_seconds", "transitions_per_second",
+		"indexed", "failed", "occ_conflicts", "wal_contention", "bottleneck", "integrity",
+		"segment", "p50", "p95", "p99", "p999", "mean", "min", "max", "count",
+	})
+	for _, run := range res.Runs {
+		for _, name := range reportSegmentOrder {
+			s, _ := run.Segments.Get(name)
+			cw.Write([]string{
+				run.Name, strconv.Itoa(run.Concurrency), run.Profile, run.Connection,
+				csvFloat(run.ElapsedSeconds), csvFloat(run.TransitionsPerSecond),
+				strconv.Itoa(run.Indexed), strconv.Itoa(run.Failed), strconv.FormatInt(run.OCCConflicts, 10),
+				run.WALContention, run.Bottleneck, run.Integrity,
+				name, csvFloat(s.P50), csvFloat(s.P95), csvFloat(s.P99), csvFloat(s.P999),
+				csvFloat(s.Mean), csvFloat(s.Min), csvFloat(s.Max), strconv.Itoa(s.Count),
+			})
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// csvFloat is v at full precision, never in scientific notation.
+func csvFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+// fmtNum formats a figure (milliseconds, seconds, a rate) for people, with
+// one rule everywhere: three significant digits, but never fewer than the
+// integer digits — 0.0121, 0.500, 4.69, 80.5, 1204. Small values keep their
+// digits (fsm_dispatch is measured in microseconds, and 0.0118 against
+// 0.0121 must not both read 0.012); large ones are never rounded to tens or
+// shown in scientific notation.
+func fmtNum(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "n/a"
+	}
+	if v == 0 {
+		return "0"
+	}
+	d := numDecimals(math.Abs(v))
+	s := strconv.FormatFloat(v, 'f', d, 64)
+	// Rounding may carry into the next magnitude (9.996 → 10.00): format
+	// again with that magnitude's decimals.
+	if r, err := strconv.ParseFloat(s, 64); err == nil {
+		if d2 := numDecimals(math.Abs(r)); d2 < d {
+			s = strconv.FormatFloat(v, 'f', d2, 64)
+		}
+	}
+	return s
+}
+
+// numDecimals is how many decimals give a (> 0) three significant digits.
+func numDecimals(a float64) int {
+	return min(max(2-int(math.Floor(math.Log10(a))), 0), 15)
+}
+
+// fmtSigned is fmtNum with an explicit sign, for differences.
+func fmtSigned(v float64) string {
+	s := fmtNum(v)
+	if v > 0 && !math.IsInf(v, 0) {
+		return "+" + s
+	}
+	return s
+}
+
+// fmtPct formats a relative difference with one decimal and its sign.
+func fmtPct(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "n/a" // the baseline was zero
+	}
+	s := strconv.FormatFloat(v, 'f', 1, 64)
+	if s == "-0.0" {
+		s = "0.0"
+	}
+	if v > 0 && s != "0.0" {
+		s = "+" + s
+	}
+	return s + "%"
+}
+
+// fmtP formats a p-value to three decimals, as benchstat does.
+func fmtP(p float64) string {
+	if p < 0.001 {
+		return "<0.001"
+	}
+	return strconv.FormatFloat(p, 'f', 3, 64)
+}
+
+// humanBytes formats a byte count in binary units: 512 B, 4.0 MiB.
+func humanBytes(n int64) string {
+	sign := ""
+	if n < 0 {
+		sign, n = "-", -n
+	}
+	if n < 1024 {
+		return fmt.Sprintf("%s%d B", sign, n)
+	}
+	v := float64(n)
+	units := []string{"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
+	i := -1
+	for v >= 1024 && i < len(units)-1 {
+		v /= 1024
+		i++
+	}
+	// 1023.96 KiB rounds to "1024.0 KiB": say 1.0 MiB instead.
+	if v >= 1023.95 && i < len(units)-1 {
+		v /= 1024
+		i++
+	}
+	return fmt.Sprintf("%s%.1f %s", sign, v, units[i])
+}
