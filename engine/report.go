@@ -493,13 +493,20 @@ func (r *reportWriter) assertions(as []AssertionResult) {
 	}
 	t := newReportTable()
 	t.AppendHeader(table.Row{"result", "assertion", "detail"})
-	nameW := 0
+	nameW, detailW := 0, 0
 	for _, a := range as {
 		nameW = max(nameW, textWidth(a.Name))
+		detailW = max(detailW, textWidth(a.Detail))
 	}
 	// The box takes 10 columns around three cells, the result column 6.
-	nameW = min(nameW, 40)
-	detailW := max(r.opts.Width-10-6-nameW, 24)
+	// When name and detail do not both fit, the name gets up to 40 columns
+	// and the detail the rest (at least 24: a narrow terminal scrolls
+	// rather than showing a column of single words).
+	avail := r.opts.Width - 10 - 6
+	if nameW+detailW > avail {
+		nameW = min(nameW, max(40, avail-detailW))
+		detailW = max(avail-nameW, 24)
+	}
 	wrap := func(s string, n int) string { return text.WrapText(text.WrapSoft(s, n), n) }
 	if !r.markdown() {
 		t.SetColumnConfigs([]table.ColumnConfig{
