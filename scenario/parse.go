@@ -1,0 +1,662 @@
+package scenario
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+var (
+	specNameRE    = regexp.MustCompile(`^[a-z0-9_-]+$`)
+	runNameRE     = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+	profileNameRE = runNameRE // profile names end up in matrix run names
+)
+
+var (
+	topFields       = []string{"version", "name", "description", "defaults", "profiles", "matrix", "runs", "compare", "gate", "assertions"}
+	profileFields   = []string{"upload", "import", "latency", "error_rate"}
+	latencyFields   = []string{"dist", "mean", "min", "max", "stddev", "median", "p99"}
+	compareFields   = []string{"baseline", "runs", "stat", "segments"}
+	gateFields      = []string{"alpha", "noise_floor_pct"}
+	assertionFields = []string{"name", "expr"}
+)
+
+// distParams are the latency fields each distribution takes, all required.
+var distParams = map[string][]string{
+	"constant":    {"mean"},
+	"uniform":     {"min", "max"},
+	"normal":      {"mean", "stddev"},
+	"lognormal":   {"median", "p99"},
+	"exponential": {"mean"},
+}
+
+// maxMatrixRuns bounds matrix expansion.
+const maxMatrixRuns = 10_000
+
+// parser holds the state of one Parse.
+type parser struct {
+	file     string
+	lines    [][]rune
+	errs     Errors
+	profiles map[string]Profile
+	merged   map[mergeKey][]pair // the pairs of mappings merged from
+}
+
+// errf reports a problem in the file at n.
+func (p *parser) errf(n *yaml.Node, format string, args ...any) {
+	p.report(n, fmt.Sprintf(format, args...))
+}
+
+func (p *parser) report(n *yaml.Node, msg string) {
+	e := &Error{File: p.file, Msg: msg}
+	if n != nil {
+		e.Pos = posOf(n)
+	}
+	p.errs = append(p.errs, e)
+}
+
+// Parse decodes and validates a spec. sets are "-set key=value" overrides.
+// The error, if any, is Errors.
+func Parse(file string, data []byte, sets []string) (*Spec, error) {
+	p := &parser{file: file, profiles: builtinProfiles(), merged: map[mergeKey][]pair{}}
+	s := p.parse(data, sets)
+	if len(p.errs) > 0 {
+		return nil, p.sorted()
+	}
+	return s, nil
+}
+
+// sorted returns the errors in file order, without repeats (an aliased node
+// is checked wherever it is used).
+func (p *parser) sorted() Errors {
+	sort.SliceStable(p.errs, func(i, j int) bool {
+		a, b := p.errs[i], p.errs[j]
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Col < b.Col
+	})
+	var out Errors
+	seen := map[Error]bool{}
+	for _, e := range p.errs {
+		if !seen[*e] {
+			seen[*e] = true
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func (p *parser) parse(data []byte, sets []string) *Spec {
+	doc, err := decodeYAML(data)
+	if err != nil {
+		p.errs = append(p.errs, syntaxError(p.file, data, err))
+		return nil
+	}
+	if doc == nil || len(doc.Content) == 0 {
+		p.errs = append(p.errs, &Error{File: p.file, Msg: "empty spec: want at least version, name and runs"})
+		return nil
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		p.lines = append(p.lines, []rune(strings.TrimSuffix(l, "\r")))
+	}
+	top := deref(doc.Content[0])
+	if top.Kind != yaml.MappingNode {
+		p.errf(top, "want a mapping of fields at the top level, got %s", describe(top))
+		return nil
+	}
+
+	s := &Spec{File: p.file, Gate: Gate{Alpha: 0.05, NoiseFloorPct: 1}}
+	fields := map[string]pair{}
+	for _, kv := range p.pairs(p.report, top, false) {
+		if !slices.Contains(topFields, kv.name) {
+			unknownField(p.report, kv.key, "at the top level", topFields)
+			continue
+		}
+		fields[kv.name] = kv
+	}
+	given := func(name string) (*yaml.Node, bool) {
+		kv, ok := fields[name]
+		if !ok || isNull(deref(kv.val)) {
+			return nil, false
+		}
+		return deref(kv.val), true
+	}
+
+	if kv, ok := fields["version"]; !ok {
+		p.errf(top, `missing required field "version"`)
+	} else if v := deref(kv.val); !scalarTag(v, "!!int") {
+		p.errf(v, "version: want the integer 1, got %s", describe(v))
+	} else if v.Value != "1" {
+		p.errf(v, "version: unsupported version %s, want 1", v.Value)
+	} else {
+		s.Version = 1
+	}
+	if kv, ok := fields["name"]; !ok {
+		p.errf(top, `missing required field "name"`)
+	} else if v, ok := strVal(p.report, "name", kv.val); ok {
+		if !specNameRE.MatchString(v) {
+			p.errf(deref(kv.val), `name: want lower-case letters, digits, "_" and "-", got %s`, quote(v))
+		}
+		s.Name = v
+	}
+	if n, ok := given("description"); ok {
+		s.Description, _ = strVal(p.report, "description", n)
+	}
+
+	if n, ok := given("profiles"); ok {
+		p.decodeProfiles(n)
+	}
+	s.Profiles = p.profiles
+
+	s.Defaults = DefaultConfig()
+	if n, ok := given("defaults"); ok {
+		if n.Kind != yaml.MappingNode {
+			p.errf(n, "defaults: want a mapping of run fields, got %s", describe(n))
+		} else {
+			p.config(p.report, n, &s.Defaults, "in defaults")
+		}
+	}
+	var ops []setOp
+	for _, set := range sets {
+		if op, ok := p.parseSet(set, s.Defaults.clone()); ok {
+			ops = append(ops, op)
+		}
+	}
+	for _, op := range ops {
+		op.apply(p, &s.Defaults)
+	}
+
+	// Run names, for duplicates and for compare.
+	names := map[string]Pos{}
+	runsGiven := false
+	if n, ok := given("runs"); ok {
+		runsGiven = len(n.Content) > 0 || n.Kind != yaml.SequenceNode
+		s.Runs = p.decodeRuns(n, s.Defaults, ops, names)
+	}
+	matrixGiven := false
+	if kv, ok := fields["matrix"]; ok && !isNull(deref(kv.val)) {
+		m := deref(kv.val)
+		matrixGiven = m.Kind != yaml.MappingNode || len(m.Content) > 0
+		s.Runs = append(s.Runs, p.expandMatrix(kv.key, m, s.Defaults, names)...)
+	}
+	if !runsGiven && !matrixGiven {
+		p.errf(top, "no runs: add `runs` or `matrix`")
+	}
+
+	if n, ok := given("compare"); ok {
+		s.Compare = p.decodeCompare(n, s.Runs, names)
+	}
+	if n, ok := given("gate"); ok {
+		p.decodeGate(n, &s.Gate)
+	}
+	if n, ok := given("assertions"); ok {
+		s.Assertions = p.decodeAssertions(n)
+	}
+	return s
+}
+
+func (p *parser) decodeProfiles(m *yaml.Node) {
+	if m.Kind != yaml.MappingNode {
+		p.errf(m, "profiles: want a mapping of profile names to profiles, got %s", describe(m))
+		return
+	}
+	for _, kv := range p.pairs(p.report, m, false) {
+		name := kv.key.Value
+		if b, ok := p.profiles[name]; ok && b.Builtin {
+			p.errf(kv.key, "profile %q is built in", name)
+			continue
+		}
+		if !profileNameRE.MatchString(name) {
+			p.errf(kv.key, `profile name %s: want letters, digits, "_", "." and "-"`, quote(name))
+			continue
+		}
+		// Registered even when bad, so that its uses do not also fail.
+		p.profiles[name] = p.decodeProfile(name, deref(kv.val))
+	}
+}
+
+func (p *parser) decodeProfile(name string, m *yaml.Node) Profile {
+	pr := Profile{Name: name, Upload: Latency{Dist: "constant"}, Import: Latency{Dist: "constant"}}
+	if m.Kind != yaml.MappingNode {
+		p.errf(m, "profile %q: want a mapping of upload, import, latency, error_rate, got %s", name, describe(m))
+		return pr
+	}
+	var latencyKey, splitKey *yaml.Node
+	for _, kv := range p.pairs(p.report, m, false) {
+		switch kv.name {
+		case "upload":
+			splitKey = cmpOr(splitKey, kv.key)
+			if l, ok := p.latency("upload", kv.val); ok {
+				pr.Upload = l
+			}
+		case "import":
+			splitKey = cmpOr(splitKey, kv.key)
+			if l, ok := p.latency("import", kv.val); ok {
+				pr.Import = l
+			}
+		case "latency":
+			latencyKey = kv.key
+			if l, ok := p.latency("latency", kv.val); ok {
+				pr.Upload, pr.Import = l, l
+			}
+		case "error_rate":
+			if v, ok := floatVal(p.report, "error_rate", kv.val, func(f float64) bool { return f >= 0 && f <= 1 }, "0..1"); ok {
+				pr.ErrorRate = v
+			}
+		default:
+			unknownField(p.report, kv.key, "in profile", profileFields)
+		}
+	}
+	if latencyKey != nil && splitKey != nil {
+		p.errf(latencyKey, "latency: sets both upload and import; give either latency or upload and import")
+	}
+	return pr
+}
+
+func cmpOr(a, b *yaml.Node) *yaml.Node {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+// latency decodes a duration (constant) or a distribution mapping.
+func (p *parser) latency(name string, n *yaml.Node) (Latency, bool) {
+	n = deref(n)
+	switch n.Kind {
+	case yaml.ScalarNode:
+		d, ok := durVal(p.report, name, n)
+		return Latency{Dist: "constant", Mean: d}, ok
+	case yaml.MappingNode:
+	default:
+		p.errf(n, "%s: want a duration such as 50ms or a mapping such as {dist: uniform, min: 1s, max: 2s}, got %s", name, describe(n))
+		return Latency{}, false
+	}
+	var l Latency
+	ok, unknown := true, false
+	var distNode *yaml.Node
+	vals := map[string]*yaml.Node{}
+	keys := map[string]*yaml.Node{}
+	for _, kv := range p.pairs(p.report, n, false) {
+		var dst *time.Duration
+		switch kv.name {
+		case "dist":
+			distNode = deref(kv.val)
+			d, dok := enumVal(p.report, "dist", kv.val, Dists)
+			l.Dist, ok = d, ok && dok
+			continue
+		case "mean":
+			dst = &l.Mean
+		case "min":
+			dst = &l.Min
+		case "max":
+			dst = &l.Max
+		case "stddev":
+			dst = &l.Stddev
+		case "median":
+			dst = &l.Median
+		case "p99":
+			dst = &l.P99
+		default:
+			unknownField(p.report, kv.key, "in latency", latencyFields)
+			ok, unknown = false, true
+			continue
+		}
+		keys[kv.name], vals[kv.name] = kv.key, deref(kv.val)
+		d, dok := durVal(p.report, kv.name, kv.val)
+		*dst, ok = d, ok && dok
+	}
+	if distNode == nil {
+		p.errf(n, `missing required field "dist" in latency (one of %s)`, strings.Join(Dists, ", "))
+		return l, false
+	}
+	params, known := distParams[l.Dist]
+	if !known {
+		return l, false
+	}
+	for _, f := range latencyFields[1:] {
+		if k := keys[f]; k != nil && !slices.Contains(params, f) {
+			p.errf(k, "%s: not used by dist %s (it takes %s)", f, l.Dist, strings.Join(params, ", "))
+			ok = false
+		}
+	}
+	var missing []string
+	for _, f := range params {
+		if keys[f] == nil {
+			missing = append(missing, f)
+		}
+	}
+	if len(missing) > 0 {
+		if unknown {
+			return l, false // most likely a misspelt one of missing
+		}
+		p.errf(distNode, "dist: %s needs %s", l.Dist, strings.Join(missing, " and "))
+		return l, false
+	}
+	if !ok {
+		return l, false
+	}
+	switch l.Dist {
+	case "uniform":
+		if l.Min > l.Max {
+			p.errf(vals["min"], "min: want at most max (%s), got %s", l.Max, l.Min)
+			return l, false
+		}
+	case "lognormal":
+		if l.Median <= 0 {
+			p.errf(vals["median"], "median: want more than 0s, got %s", l.Median)
+			return l, false
+		}
+		if l.P99 <= l.Median {
+			p.errf(vals["p99"], "p99: want more than median (%s), got %s", l.Median, l.P99)
+			return l, false
+		}
+	}
+	return l, true
+}
+
+func (p *parser) decodeRuns(n *yaml.Node, defaults Config, ops []setOp, names map[string]Pos) []Run {
+	if n.Kind != yaml.SequenceNode {
+		p.errf(n, "runs: want a list of runs, got %s", describe(n))
+		return nil
+	}
+	var runs []Run
+	for _, item := range n.Content {
+		m := deref(item)
+		if m.Kind != yaml.MappingNode {
+			p.errf(m, "runs: want a mapping for each run, got %s", describe(m))
+			continue
+		}
+		run := Run{Config: defaults.clone(), Pos: posOf(m)}
+		var nameNode *yaml.Node
+		for _, kv := range p.pairs(silent, m, false) {
+			if kv.name == "name" {
+				nameNode = deref(kv.val)
+			}
+		}
+		if nameNode == nil {
+			p.errf(m, `missing required field "name" in run`)
+		} else if name, ok := strVal(p.report, "name", nameNode); ok {
+			run.Name, run.Pos = name, posOf(nameNode)
+			if !runNameRE.MatchString(name) {
+				p.errf(nameNode, `name: want letters, digits, "_", "." and "-", got %s`, quote(name))
+			}
+			if first, dup := names[name]; dup {
+				p.errf(nameNode, "run name %s given twice (first at %s)", quote(name), first)
+			} else {
+				names[name] = run.Pos
+			}
+		}
+		p.config(p.report, m, &run.Config, "in run", "name")
+		for _, op := range ops {
+			op.apply(p, &run.Config)
+		}
+		runs = append(runs, run)
+	}
+	return runs
+}
+
+// expandMatrix expands the matrix at key into runs, after the explicit ones
+// whose names are in names.
+func (p *parser) expandMatrix(key, m *yaml.Node, defaults Config, names map[string]Pos) []Run {
+	if m.Kind != yaml.MappingNode {
+		p.errf(m, "matrix: want a mapping of run fields to lists of values, got %s", describe(m))
+		return nil
+	}
+	type axis struct {
+		field  *runField
+		values []*yaml.Node
+	}
+	var axes []axis
+	ok := true
+	total := 1
+	for _, kv := range p.pairs(p.report, m, false) {
+		f := findField(kv.name)
+		if f == nil {
+			unknownField(p.report, kv.key, "in matrix", fieldNames(true))
+			ok = false
+			continue
+		}
+		if !f.matrix {
+			p.errf(kv.key, "matrix: %s cannot be varied in a matrix (allowed: %s)", f.name, strings.Join(fieldNames(true), ", "))
+			ok = false
+			continue
+		}
+		v := deref(kv.val)
+		if v.Kind != yaml.SequenceNode {
+			p.errf(v, "%s: want a list of values, got %s", f.name, describe(v))
+			ok = false
+			continue
+		}
+		if len(v.Content) == 0 {
+			p.errf(v, "%s: want at least one value, got an empty list", f.name)
+			ok = false
+			continue
+		}
+		bad := false
+		r := func(n *yaml.Node, msg string) { p.report(n, msg); bad = true }
+		for _, it := range v.Content {
+			scratch := defaults.clone()
+			f.set(p, r, it, &scratch)
+		}
+		if bad {
+			ok = false
+			continue
+		}
+		axes = append(axes, axis{f, v.Content})
+		total *= len(v.Content)
+		if total > maxMatrixRuns {
+			p.errf(key, "matrix: more than %d runs", maxMatrixRuns)
+			return nil
+		}
+	}
+	if !ok {
+		return nil
+	}
+	var runs []Run
+	own := map[string]bool{}
+	idx := make([]int, len(axes))
+	for {
+		c := defaults.clone()
+		for i, a := range axes {
+			a.field.set(p, silent, a.values[idx[i]], &c)
+		}
+		name := fmt.Sprintf("c%d_%s", c.Concurrency, c.Profile)
+		for i, a := range axes {
+			if a.field.name != "concurrency" && a.field.name != "profile" {
+				name += "_" + deref(a.values[idx[i]]).Value
+			}
+		}
+		switch first, dup := names[name]; {
+		case own[name]:
+			p.errf(key, "matrix: run name %s comes out twice", quote(name))
+		case dup:
+			p.errf(key, "matrix: run name %s given twice (first at %s)", quote(name), first)
+		default:
+			own[name] = true
+			names[name] = posOf(key)
+		}
+		runs = append(runs, Run{Name: name, Config: c, Pos: posOf(key), Matrix: true})
+		// Advance the last axis fastest: the first key is outermost.
+		i := len(axes) - 1
+		for ; i >= 0; i-- {
+			if idx[i]++; idx[i] < len(axes[i].values) {
+				break
+			}
+			idx[i] = 0
+		}
+		if i < 0 {
+			return runs
+		}
+	}
+}
+
+// runRef decodes the name of an existing run.
+func (p *parser) runRef(field string, n *yaml.Node, runs []Run, names map[string]Pos) (string, bool) {
+	s, ok := strVal(p.report, field, n)
+	if !ok {
+		return "", false
+	}
+	if _, ok := names[s]; !ok {
+		var all []string
+		for _, r := range runs {
+			if !slices.Contains(all, r.Name) {
+				all = append(all, r.Name)
+			}
+		}
+		msg := fmt.Sprintf("%s: unknown run %s", field, quote(s))
+		if sug := suggest(s, all); sug != "" {
+			msg += fmt.Sprintf(", did you mean %q?", sug)
+		}
+		const show = 20
+		if len(all) > show {
+			all = append(all[:show], "…")
+		}
+		p.errf(deref(n), "%s (runs: %s)", msg, strings.Join(all, ", "))
+		return "", false
+	}
+	return s, true
+}
+
+func (p *parser) decodeCompare(n *yaml.Node, runs []Run, names map[string]Pos) []Compare {
+	if n.Kind != yaml.SequenceNode {
+		p.errf(n, "compare: want a list of comparisons, got %s", describe(n))
+		return nil
+	}
+	var out []Compare
+	for _, item := range n.Content {
+		m := deref(item)
+		if m.Kind != yaml.MappingNode {
+			p.errf(m, "compare: want a mapping for each comparison, got %s", describe(m))
+			continue
+		}
+		c := Compare{Stat: "p95", Segments: slices.Clone(defaultSegments), Pos: posOf(m)}
+		var runsNode *yaml.Node
+		baseGiven := false
+		for _, kv := range p.pairs(p.report, m, false) {
+			switch kv.name {
+			case "baseline":
+				baseGiven = true
+				c.Baseline, _ = p.runRef("baseline", kv.val, runs, names)
+			case "runs":
+				runsNode = deref(kv.val)
+			case "stat":
+				if v, ok := enumVal(p.report, "stat", kv.val, Stats); ok {
+					c.Stat = v
+				}
+			case "segments":
+				v := deref(kv.val)
+				if v.Kind != yaml.SequenceNode {
+					p.errf(v, "segments: want a list of segments, got %s", describe(v))
+					continue
+				}
+				if len(v.Content) == 0 {
+					p.errf(v, "segments: want at least one segment, got an empty list")
+					continue
+				}
+				c.Segments = nil
+				for _, it := range v.Content {
+					if s, ok := enumVal(p.report, "segments", it, Segments); ok {
+						c.Segments = append(c.Segments, s)
+					}
+				}
+			default:
+				unknownField(p.report, kv.key, "in compare", compareFields)
+			}
+		}
+		if !baseGiven {
+			p.errf(m, `missing required field "baseline" in compare`)
+		}
+		switch {
+		case runsNode == nil:
+			for _, r := range runs {
+				if r.Name != c.Baseline {
+					c.Runs = append(c.Runs, r.Name)
+				}
+			}
+		case runsNode.Kind == yaml.SequenceNode:
+			c.Runs = []string{}
+			for _, it := range runsNode.Content {
+				if s, ok := p.runRef("runs", it, runs, names); ok {
+					c.Runs = append(c.Runs, s)
+				}
+			}
+		default:
+			p.errf(runsNode, "runs: want a list of run names, got %s", describe(runsNode))
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func (p *parser) decodeGate(m *yaml.Node, g *Gate) {
+	if m.Kind != yaml.MappingNode {
+		p.errf(m, "gate: want a mapping of alpha, noise_floor_pct, got %s", describe(m))
+		return
+	}
+	for _, kv := range p.pairs(p.report, m, false) {
+		switch kv.name {
+		case "alpha":
+			if v, ok := floatVal(p.report, "alpha", kv.val, func(f float64) bool { return f > 0 && f < 1 }, "(0, 1)"); ok {
+				g.Alpha = v
+			}
+		case "noise_floor_pct":
+			if v, ok := floatVal(p.report, "noise_floor_pct", kv.val, func(f float64) bool { return f >= 0 && f < 100 }, "[0, 100)"); ok {
+				g.NoiseFloorPct = v
+			}
+		default:
+			unknownField(p.report, kv.key, "in gate", gateFields)
+		}
+	}
+}
+
+func (p *parser) decodeAssertions(n *yaml.Node) []Assertion {
+	if n.Kind != yaml.SequenceNode {
+		p.errf(n, "assertions: want a list of assertions, got %s", describe(n))
+		return nil
+	}
+	var out []Assertion
+	for _, item := range n.Content {
+		m := deref(item)
+		if m.Kind != yaml.MappingNode {
+			p.errf(m, "assertions: want a mapping of name and expr for each assertion, got %s", describe(m))
+			continue
+		}
+		var a Assertion
+		var nameOK, exprOK bool
+		for _, kv := range p.pairs(p.report, m, false) {
+			switch kv.name {
+			case "name":
+				nameOK = true
+				a.Name, _ = strVal(p.report, "name", kv.val)
+			case "expr":
+				exprOK = true
+				v := deref(kv.val)
+				if s, ok := strVal(p.report, "expr", v); ok {
+					if strings.TrimSpace(s) == "" {
+						p.errf(v, "expr: want an expression, got an empty string")
+						continue
+					}
+					a.Expr = s
+					a.Pos, a.at, a.end = p.exprPositions(v)
+				}
+			default:
+				unknownField(p.report, kv.key, "in assertion", assertionFields)
+			}
+		}
+		if !nameOK {
+			p.errf(m, `missing required field "name" in assertion`)
+		}
+		if !exprOK {
+			p.errf(m, `missing required field "expr" in assertion`)
+		}
+		out = append(out, a)
+	}
+	return out
+}

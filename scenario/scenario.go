@@ -1,0 +1,241 @@
+package scenario
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Pos is a position in a spec file; Line and Col are 1-based. The zero Pos
+// means no position (a -set override, or the file as a whole).
+type Pos struct{ Line, Col int }
+
+func (p Pos) String() string { return strconv.Itoa(p.Line) + ":" + strconv.Itoa(p.Col) }
+
+// Error is one problem in a spec, at a position.
+type Error struct {
+	File string
+	Pos
+	Msg string
+}
+
+// Error formats the problem as "FILE:LINE:COL: MSG", or "FILE: MSG" when it
+// has no line; an empty File drops the file prefix.
+func (e *Error) Error() string {
+	var b strings.Builder
+	if e.File != "" {
+		b.WriteString(e.File)
+		b.WriteString(":")
+	}
+	if e.Line > 0 {
+		b.WriteString(e.Pos.String())
+		b.WriteString(":")
+	}
+	if b.Len() > 0 {
+		b.WriteString(" ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// Errors is every problem found in one spec, in file order.
+type Errors []*Error
+
+// Error gives one problem per line.
+func (es Errors) Error() string {
+	lines := make([]string, len(es))
+	for i, e := range es {
+		lines[i] = e.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Latency is the distribution of one simulated API call's duration. Only the
+// fields its Dist uses are set.
+type Latency struct {
+	Dist                                string // one of Dists
+	Mean, Min, Max, Stddev, Median, P99 time.Duration
+}
+
+// Profile is a simulated API: the latency of its upload and import calls and
+// the probability that a call fails.
+type Profile struct {
+	Name           string
+	Upload, Import Latency
+	ErrorRate      float64 // 0..1
+	Builtin        bool
+}
+
+// Pragma is one SQLite pragma as written in the spec: Value is the scalar as
+// written ("wal", "5000", "true").
+type Pragma struct{ Name, Value string }
+
+// Config is one run's configuration. A zero Timeout means none.
+type Config struct {
+	Files, Concurrency   int
+	Profile              string
+	Connection           string // one of Connections
+	PoolSize, BatchSize  int
+	TxLock               string   // one of TxLocks
+	Pragmas              []Pragma // in the order written
+	Repeat, Warmup       int
+	Seed                 int64
+	Retries              int
+	Timeout              time.Duration
+	KeepDB               bool
+	SetupSQL, ConnectSQL []string
+	Processes            int
+}
+
+// DefaultConfig is the configuration a spec's `defaults` start from.
+func DefaultConfig() Config {
+	return Config{
+		Files:       818,
+		Concurrency: 10,
+		Profile:     "zero",
+		Connection:  "per_file",
+		PoolSize:    4,
+		BatchSize:   64,
+		TxLock:      "deferred",
+		Pragmas: []Pragma{
+			{"journal_mode", "wal"},
+			{"synchronous", "normal"},
+			{"busy_timeout", "5000"},
+		},
+		Repeat:    1,
+		Seed:      42,
+		Processes: 1,
+	}
+}
+
+// clone copies c so that no slice is shared with it.
+func (c Config) clone() Config {
+	c.Pragmas = slices.Clone(c.Pragmas)
+	c.SetupSQL = slices.Clone(c.SetupSQL)
+	c.ConnectSQL = slices.Clone(c.ConnectSQL)
+	return c
+}
+
+// Run is one run of a scenario: a name and its complete configuration.
+type Run struct {
+	Name   string
+	Config Config
+	Pos    Pos  // the run's `name` value, or for a matrix run the `matrix` key
+	Matrix bool // produced by matrix expansion
+}
+
+// Compare is one comparison table: each of Runs against Baseline, on Stat of
+// each of Segments.
+type Compare struct {
+	Baseline string
+	Runs     []string // default: every other run, in run order
+	Stat     string   // one of Stats; default p95
+	Segments []string // each one of Segments
+	Pos      Pos      // the compare item
+}
+
+// Gate is how lower() decides that a difference is real: significant at
+// Alpha and larger than NoiseFloorPct percent.
+type Gate struct{ Alpha, NoiseFloorPct float64 }
+
+// Assertion is a named expr-lang expression that must hold after the runs.
+type Assertion struct {
+	Name, Expr string
+	Pos        Pos // the first character of the expression text in the file
+
+	// at holds the file position of each rune of Expr; end is the position
+	// just after the last one.
+	at  []Pos
+	end Pos
+}
+
+// PosOf maps a position inside the expression text to the file position.
+// line is 1-based within Expr and col a 0-based rune column within that
+// line, as expr-lang's file.Error reports them. A position past the end maps
+// to just after the expression.
+func (a Assertion) PosOf(line, col int) Pos {
+	if len(a.at) == 0 {
+		return a.Pos
+	}
+	rs := []rune(a.Expr)
+	i := 0
+	for l := 1; l < line && i < len(rs); i++ {
+		if rs[i] == '\n' {
+			l++
+		}
+	}
+	if col > 0 {
+		i += col
+	}
+	if i >= len(a.at) {
+		return a.end
+	}
+	return a.at[i]
+}
+
+// Spec is a decoded and validated scenario.
+type Spec struct {
+	File        string // as given to Parse
+	Version     int
+	Name        string
+	Description string
+	Defaults    Config             // after -set
+	Profiles    map[string]Profile // includes the built-ins
+	Runs        []Run              // explicit runs first, then the matrix, with -set applied
+	Compare     []Compare
+	Gate        Gate
+	Assertions  []Assertion
+}
+
+// Run returns the run called name.
+func (s *Spec) Run(name string) (Run, bool) {
+	for _, r := range s.Runs {
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return Run{}, false
+}
+
+// The allowed values of the enumerated fields, in the order they are listed
+// in error messages.
+var (
+	Segments    = []string{"lock_wait_ms", "db_total_ms", "fsm_dispatch_ms", "mock_api_ms", "total_wall_ms", "fsm_net_ms"}
+	Stats       = []string{"p50", "p95", "p99", "p999", "mean", "min", "max"}
+	Connections = []string{"per_file", "per_worker", "shared", "pool", "single_writer"}
+	TxLocks     = []string{"deferred", "immediate", "exclusive"}
+	Dists       = []string{"constant", "uniform", "normal", "lognormal", "exponential"}
+)
+
+// defaultSegments are the segments a comparison shows unless it names its own.
+var defaultSegments = []string{"db_total_ms", "lock_wait_ms", "fsm_dispatch_ms", "fsm_net_ms"}
+
+// builtinProfiles are always present and cannot be redefined.
+func builtinProfiles() map[string]Profile {
+	return map[string]Profile{
+		"zero": {
+			Name:    "zero",
+			Upload:  Latency{Dist: "constant"},
+			Import:  Latency{Dist: "constant"},
+			Builtin: true,
+		},
+		"realistic": {
+			Name:    "realistic",
+			Upload:  Latency{Dist: "constant", Mean: 2 * time.Second},
+			Import:  Latency{Dist: "constant", Mean: 2 * time.Second},
+			Builtin: true,
+		},
+	}
+}
+
+// Load reads the spec at path and parses it.
+func Load(path string, sets []string) (*Spec, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load spec: %w", err)
+	}
+	return Parse(path, data, sets)
+}
