@@ -31,6 +31,9 @@ type Options struct {
 	Version   string           // scenrun's version, for the environment
 	Now       func() time.Time // the wall clock for started_at/finished_at; nil: time.Now
 	OnTrial   func(TrialStart) // called as each trial starts; may be nil
+	// ProfileDir, when set, receives each counted trial's cpu, block and
+	// mutex profiles (profile.go); warm-ups are not profiled.
+	ProfileDir string
 	Logf      func(string, ...any)
 }
 
@@ -71,6 +74,11 @@ func NewRunner(spec *scenario.Spec, opts Options) (*Runner, error) {
 	as, err := compileAssertions(spec, opts.Prev != nil)
 	if err != nil {
 		return nil, err
+	}
+	if opts.ProfileDir != "" {
+		if err := os.MkdirAll(opts.ProfileDir, 0o755); err != nil {
+			return nil, fmt.Errorf("profile directory: %w", err)
+		}
 	}
 	return &Runner{spec: spec, opts: opts, assertions: as}, nil
 }
@@ -151,7 +159,12 @@ func (r *Runner) Run(ctx context.Context) (*Results, error) {
 					Progress: func() (int, int64) { return int(t.done.Load()), t.transitions.Load() }})
 			}
 		}
-		out := runTrial(ctx, s.run, profile, r.opts.TimeScale, r.opts.TempDir, started)
+		var out trialOutcome
+		if r.opts.ProfileDir != "" && !warm {
+			out = r.profiledTrial(ctx, s.run, k, n, profile, started)
+		} else {
+			out = runTrial(ctx, s.run, profile, r.opts.TimeScale, r.opts.TempDir, started)
+		}
 		if out.dbPath != "" {
 			s.dbPath = out.dbPath
 		}

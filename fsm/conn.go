@@ -38,8 +38,9 @@ func updateSQL(t Transition) string {
 }
 
 // A Conn is one SQLite connection with its statements prepared on it once:
-// BEGIN (as the DB's txlock says), COMMIT, ROLLBACK and each transition's
-// UPDATE. A Conn is not safe for concurrent use: the engine decides who may
+// BEGIN (as the DB's txlock says), COMMIT and ROLLBACK when it is taken, each
+// transition's UPDATE when it is first used (a per_file connection uses three
+// of the eight). A Conn is not safe for concurrent use: the engine decides who may
 // use it when (a mutex for shared, a pool, a single writer goroutine).
 //
 // Apply and ApplyBatch call the driver's prepared statements inside
@@ -86,11 +87,6 @@ func (d *DB) Conn(ctx context.Context) (*Conn, error) {
 		if conn.rollback, err = prep("ROLLBACK"); err != nil {
 			return err
 		}
-		for t := Transition(0); t < numTransitions; t++ {
-			if conn.stmts[t], err = prep(updateSQL(t)); err != nil {
-				return fmt.Errorf("%s: %w", t, err)
-			}
-		}
 		return nil
 	})
 	if err != nil {
@@ -112,8 +108,19 @@ func (c *Conn) Close() error {
 	return c.c.Close()
 }
 
-// exec runs ch's UPDATE; the caller holds the driver connection (inside Raw).
-func (c *Conn) exec(ch Change, now int64) error {
+// exec runs ch's UPDATE, preparing it on first use; dc is the driver
+// connection, held by the caller (inside Raw).
+func (c *Conn) exec(dc any, ch Change, now int64) error {
+	st := c.stmts[ch.Transition]
+	if st == nil {
+		s, err := dc.(driver.Conn).Prepare(updateSQL(ch.Transition))
+		if err != nil {
+			return fmt.Errorf("prepare %s: %w", ch.Transition, err)
+		}
+		c.prepared = append(c.prepared, s)
+		st = s.(driver.StmtExecContext)
+		c.stmts[ch.Transition] = st
+	}
 	arg, err := driver.DefaultParameterConverter.ConvertValue(ch.Arg)
 	if err != nil {
 		return fmt.Errorf("%s %s: argument %v: %w", ch.Transition, ch.Path, ch.Arg, err)
@@ -121,7 +128,7 @@ func (c *Conn) exec(ch Change, now int64) error {
 	a := &c.args
 	a[0].Value, a[1].Value, a[2].Value = ch.To.String(), now, arg
 	a[3].Value, a[4].Value, a[5].Value = ch.Path, ch.From.String(), ch.Version
-	res, err := c.stmts[ch.Transition].ExecContext(context.Background(), a[:])
+	res, err := st.ExecContext(context.Background(), a[:])
 	a[2].Value, a[3].Value = nil, nil // hold no reference to the caller's values
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", ch.Transition, ch.Path, err)
@@ -147,16 +154,16 @@ func (c *Conn) exec(ch Change, now int64) error {
 // short the one wait that lasts (a busy wait, at most busy_timeout), and a
 // one-row UPDATE has nothing else to interrupt. The engine checks ctx
 // between state changes.
-func (c *Conn) tx(ctx context.Context, fn func() error) error {
+func (c *Conn) tx(ctx context.Context, fn func(dc any) error) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("begin: %w", context.Cause(ctx))
 	}
-	return c.c.Raw(func(any) error {
+	return c.c.Raw(func(dc any) error {
 		if _, err := c.begin.ExecContext(context.Background(), nil); err != nil {
 			c.rollback.ExecContext(context.Background(), nil) // no-op when BEGIN began nothing
 			return fmt.Errorf("begin: %w", err)
 		}
-		if err := fn(); err != nil {
+		if err := fn(dc); err != nil {
 			c.rollback.ExecContext(context.Background(), nil)
 			return err
 		}
@@ -181,8 +188,8 @@ func (e *commitError) Unwrap() error { return e.err }
 // the transaction is rolled back and committed is when the rollback returned.
 // A failure to begin returns the same time for both.
 func (c *Conn) Apply(ctx context.Context, ch Change) (updated, committed time.Time, err error) {
-	err = c.tx(ctx, func() error {
-		err := c.exec(ch, time.Now().UnixMilli())
+	err = c.tx(ctx, func(dc any) error {
+		err := c.exec(dc, ch, time.Now().UnixMilli())
 		updated = time.Now()
 		return err
 	})
@@ -198,10 +205,10 @@ func (c *Conn) Apply(ctx context.Context, ch Change) (updated, committed time.Ti
 // conflicting change is left out and the rest commit. err is a failure of the
 // whole transaction (nothing committed).
 func (c *Conn) ApplyBatch(ctx context.Context, chs []Change, updated []time.Time, errs []error) (committed time.Time, err error) {
-	err = c.tx(ctx, func() error {
+	err = c.tx(ctx, func(dc any) error {
 		now := time.Now().UnixMilli()
 		for i, ch := range chs {
-			errs[i] = c.exec(ch, now)
+			errs[i] = c.exec(dc, ch, now)
 			updated[i] = time.Now()
 			if errs[i] != nil && !isConflict(errs[i]) {
 				return errs[i]
