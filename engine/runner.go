@@ -34,7 +34,7 @@ type Options struct {
 	// ProfileDir, when set, receives each counted trial's cpu, block and
 	// mutex profiles (profile.go); warm-ups are not profiled.
 	ProfileDir string
-	Logf      func(string, ...any)
+	Logf       func(string, ...any)
 }
 
 // TrialStart describes a trial that is starting, with a live view of its

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -224,11 +225,11 @@ func (t *trial) file(ctx context.Context, s session, i int) (err error) {
 	step := func(tr fsm.Transition, arg any) error {
 		d0 := time.Now()
 		from, to, err := m.Fire(tr)
-		disp += time.Since(d0)
+		w0 := time.Now() // the end of dispatch is the start of the write
+		disp += w0.Sub(d0)
 		if err != nil {
 			return err
 		}
-		w0 := time.Now()
 		updated, committed, err := s.apply(ctx, fsm.Change{Path: path, Transition: tr, From: from, To: to, Version: version, Arg: arg})
 		lock += updated.Sub(w0)
 		db += committed.Sub(w0)
@@ -283,7 +284,7 @@ func (t *trial) file(ctx context.Context, s session, i int) (err error) {
 				return err
 			}
 		} else {
-			if err := step(fsm.CompleteUpload, fmt.Sprintf("up-%d-%d", i, attempt)); err != nil {
+			if err := step(fsm.CompleteUpload, "up-"+strconv.Itoa(i)+"-"+strconv.Itoa(attempt)); err != nil {
 				return err
 			}
 			d, failed, err = call(rng, impD)
@@ -296,7 +297,7 @@ func (t *trial) file(ctx context.Context, s session, i int) (err error) {
 					return err
 				}
 			} else {
-				return step(fsm.CompleteProcessing, fmt.Sprintf("imp-%d-%d", i, attempt))
+				return step(fsm.CompleteProcessing, "imp-"+strconv.Itoa(i)+"-"+strconv.Itoa(attempt))
 			}
 		}
 		if attempt >= t.cfg.Retries {
@@ -385,8 +386,8 @@ func (t *trial) check(ctx context.Context, db *fsm.DB) (string, map[string]int, 
 	}
 	rows, bad := 0, 0
 	err = db.Rows(ctx, func(r fsm.Row) error {
-		var i int
-		if _, err := fmt.Sscanf(r.Path, "inbox/file-%07d.pdf", &i); err != nil || i < 0 || i >= t.cfg.Files {
+		i, ok := fsm.ParsePath(r.Path)
+		if !ok || i >= t.cfg.Files {
 			note("unexpected row %q", r.Path)
 			bad++
 			return nil

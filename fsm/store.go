@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -206,8 +207,36 @@ SELECT printf('inbox/file-%07d.pdf', i), 'untracked', 0, 1024 * (1 + i % 97), ?2
 	return nil
 }
 
-// Path is the path of file i as seeded by Init.
-func Path(i int) string { return fmt.Sprintf("inbox/file-%07d.pdf", i) }
+// Path is the path of file i as seeded by Init: inbox/file-%07d.pdf.
+func Path(i int) string {
+	d := strconv.Itoa(i)
+	if i >= 0 && len(d) < 7 {
+		d = "0000000"[len(d):] + d
+	}
+	return pathPrefix + d + pathSuffix
+}
+
+const pathPrefix, pathSuffix = "inbox/file-", ".pdf"
+
+// ParsePath is the file number of a path Path made; ok is false for any
+// other string (the integrity check reads a million of them, so it neither
+// scans with fmt nor allocates).
+func ParsePath(p string) (i int, ok bool) {
+	d, found := strings.CutPrefix(p, pathPrefix)
+	if !found {
+		return 0, false
+	}
+	if d, found = strings.CutSuffix(d, pathSuffix); !found || len(d) < 7 || len(d) > 7 && d[0] == '0' {
+		return 0, false
+	}
+	for _, c := range []byte(d) {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+	}
+	n, err := strconv.Atoi(d)
+	return n, err == nil
+}
 
 // SQLiteVersion is the version of the SQLite library linked in.
 func SQLiteVersion() string {
