@@ -61,10 +61,37 @@ func TestBenchWritesRatiosForEveryVariant(t *testing.T) {
 }
 
 func TestBenchRejectsBadFlags(t *testing.T) {
-	for _, args := range [][]string{{"-reps", "0"}, {"-files", "0"}, {"extra"}, {"-nosuch"}} {
+	for _, args := range [][]string{{"-reps", "0"}, {"-files", "0"}, {"extra"}, {"-nosuch"}, {"-run", "("}} {
 		var stdout, stderr bytes.Buffer
 		if code := run(context.Background(), args, &stdout, &stderr); code != 2 {
 			t.Errorf("%v: exit %d, want 2", args, code)
 		}
+	}
+}
+
+func TestBenchRunSelectsVariantsAndKeepsRaw(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "bench.json")
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"-reps", "1", "-files", "5", "-run", "^single_writer", "-json", out, "-tmp", dir}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep report
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range rep.Variants {
+		got = append(got, m.Name)
+	}
+	if want := []string{"raw", "single_writer_c50"}; strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("variants %v, want %v", got, want)
+	}
+	if len(rep.Targets) != 2 {
+		t.Errorf("got %d targets, want 2 (single_writer, fixed cost)", len(rep.Targets))
 	}
 }
