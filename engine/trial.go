@@ -27,6 +27,9 @@ type trialOutcome struct {
 	errors  []string // first file errors, with SQLite's text
 	err     error    // the trial as a whole failed (setup, timeout, integrity, file errors)
 	dbPath  string   // kept database, with keep_db
+
+	throughput Throughput     // transitions per interval while the workers ran
+	samples    latencySamples // per-file samples for the run's LatencyCDF
 }
 
 // trial is the state of one trial while it runs. Per-file arrays are
@@ -102,8 +105,10 @@ func runTrial(ctx context.Context, run scenario.Run, profile scenario.Profile, s
 		return out
 	}
 	start := time.Now()
+	stopSampling := sampleThroughput(&t.transitions, start, throughputEvery)
 	t.work(ctx, w)
 	elapsed := time.Since(start)
+	out.throughput = stopSampling()
 	// The WAL is measured before the writer closes its connections: closing
 	// the last one checkpoints and removes it.
 	walEnd := db.WALSize()
@@ -113,6 +118,7 @@ func runTrial(ctx context.Context, run scenario.Run, profile scenario.Profile, s
 	out.m.WALSizeStartBytes = walStart
 	out.m.WALSizeEndBytes = walEnd
 	out.errors = t.errTexts
+	out.samples = t.samples()
 
 	// The integrity check runs even after an interruption or a timeout, on a
 	// context of its own: what was committed must still be sound.

@@ -1,0 +1,273 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jedib0t/go-pretty/v6/table"
+	"github.com/jedib0t/go-pretty/v6/text"
+
+	"github.com/scenrun/scenrun/scenario"
+)
+
+// How `scenrun plan` estimates a run's duration.
+//
+// The API part is arithmetic: each call's distribution mean × the time
+// scale, plus the timer overshoot measured on this machine (a sleep wakes up
+// late, by tens of microseconds on an idle machine and by milliseconds on a
+// busy one), times the expected calls per file (error_rate and retries
+// included).
+//
+// The database part cannot be derived from the spec: it depends on the
+// connection mode, the concurrency, the pragmas and the machine, and it moves
+// by a factor of ten between them (a per-file connection at c=1 checkpoints
+// the WAL as each file's connection closes; at c=50 the busy handler's sleeps
+// dominate). So plan calibrates it: one short trial per distinct database
+// setup and concurrency, with the zero profile and a few dozen to a few
+// hundred files, measures the per-file wall time, the files per second and
+// the trial's setup time (create, seed, integrity check). A trial is then
+//
+//	setup + max(⌈files/c⌉ × (api_per_file + db_per_file), files / files_per_second)
+//
+// — waves of c files that each spend their API time and their database
+// time, bounded below by the database's throughput with no API latency. The
+// per-file database cost measured under full contention overstates what
+// files spread out by API latency pay, so runs with latency at high
+// concurrency are estimated a little long.
+
+// A Calibration is what the calibration trials measured.
+type Calibration struct {
+	Points map[string]CalibrationPoint // by calibrationKey
+	// SleepOvershoot is the mean time a timer fired late on this machine.
+	SleepOvershoot time.Duration
+	Elapsed        time.Duration // the calibration's own duration
+}
+
+// A CalibrationPoint is one calibration trial: a database setup at one
+// concurrency with no API latency.
+type CalibrationPoint struct {
+	Files          int
+	PerFile        time.Duration // mean total_wall_ms of a file
+	FilesPerSecond float64
+	Setup          time.Duration // the trial's wall time outside its workers
+}
+
+// calibrationKey identifies the runs one calibration trial stands for:
+// everything that shapes the database's cost, nothing that does not.
+func calibrationKey(c scenario.Config) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s|pool=%d|batch=%d|%s|c=%d|procs=%d", c.Connection, c.PoolSize, c.BatchSize, c.TxLock, c.Concurrency, c.Processes)
+	for _, p := range c.Pragmas {
+		fmt.Fprintf(&b, "|%s=%s", p.Name, p.Value)
+	}
+	fmt.Fprintf(&b, "|setup=%q|connect=%q", c.SetupSQL, c.ConnectSQL)
+	return b.String()
+}
+
+// calibrationFiles is how many files a calibration trial of concurrency c
+// runs: enough for every worker to take several, few enough to stay short.
+func calibrationFiles(files, c int) int {
+	return min(files, max(40, 5*c))
+}
+
+// Calibrate runs one short zero-latency trial per distinct database setup
+// and concurrency among runs, and measures the timer overshoot.
+func Calibrate(ctx context.Context, runs []scenario.Run, tmpDir string) (*Calibration, error) {
+	start := time.Now()
+	cal := &Calibration{Points: map[string]CalibrationPoint{}}
+	zero := scenario.Profile{Name: "zero", Upload: scenario.Latency{Dist: "constant"}, Import: scenario.Latency{Dist: "constant"}}
+	for _, run := range runs {
+		key := calibrationKey(run.Config)
+		if _, ok := cal.Points[key]; ok {
+			continue
+		}
+		cr := run
+		cr.Config.Files = calibrationFiles(run.Config.Files, run.Config.Concurrency)
+		cr.Config.Profile, cr.Config.Retries, cr.Config.Timeout, cr.Config.KeepDB = "zero", 0, 0, false
+		t0 := time.Now()
+		out := runTrial(ctx, cr, zero, 1, tmpDir, nil)
+		wall := time.Since(t0)
+		if out.err != nil {
+			return nil, fmt.Errorf("calibrate %s: %w", run.Name, out.err)
+		}
+		m := out.m
+		cal.Points[key] = CalibrationPoint{
+			Files:          cr.Config.Files,
+			PerFile:        time.Duration(m.TotalWall.Mean * float64(time.Millisecond)),
+			FilesPerSecond: m.FilesPerSecond,
+			Setup:          wall - time.Duration(m.ElapsedSeconds*float64(time.Second)),
+		}
+	}
+	needSleep := slices.ContainsFunc(runs, func(r scenario.Run) bool { return r.Config.Profile != "zero" })
+	if needSleep {
+		const n, d = 20, 5 * time.Millisecond
+		var late time.Duration
+		for range n {
+			t0 := time.Now()
+			tm := time.NewTimer(d)
+			select {
+			case <-tm.C:
+			case <-ctx.Done():
+				tm.Stop()
+				return nil, ctx.Err()
+			}
+			late += time.Since(t0) - d
+		}
+		cal.SleepOvershoot = late / n
+	}
+	cal.Elapsed = time.Since(start)
+	return cal, nil
+}
+
+// A PlanRun is one run's estimate.
+type PlanRun struct {
+	Name          string
+	Config        scenario.Config
+	CallsPerFile  float64       // expected API calls per file
+	APIPerFile    time.Duration // expected simulated API time per file, scaled, overshoot included
+	DBPerFile     time.Duration // calibrated
+	Trial, Total  time.Duration // one trial; all trials, warm-ups included
+	Bound         string        // "latency" or "database": which term of the max decided
+	Calibrated    CalibrationPoint
+	CalibratedKey string
+}
+
+// A Plan is a spec's runs, in order, with their estimated durations.
+type Plan struct {
+	Runs      []PlanRun
+	Total     time.Duration
+	TimeScale float64
+	Cal       *Calibration
+}
+
+// LongPlan is the total past which plan suggests -quick.
+const LongPlan = 10 * time.Minute
+
+// meanLatency is the mean of a latency distribution, as draw draws it (a
+// normal is cut at zero).
+func meanLatency(l scenario.Latency) float64 {
+	switch l.Dist {
+	case "uniform":
+		return float64(l.Min+l.Max) / 2
+	case "normal":
+		mu, sd := float64(l.Mean), float64(l.Stddev)
+		if sd == 0 {
+			return math.Max(0, mu)
+		}
+		z := mu / sd
+		// E[max(0, X)] for X ~ N(μ, σ²).
+		return mu*0.5*math.Erfc(-z/math.Sqrt2) + sd*math.Exp(-z*z/2)/math.Sqrt(2*math.Pi)
+	case "lognormal":
+		sigma := math.Log(float64(l.P99)/float64(l.Median)) / z99
+		return float64(l.Median) * math.Exp(sigma*sigma/2)
+	default: // constant, exponential
+		return float64(l.Mean)
+	}
+}
+
+// Estimate computes the plan of runs from a calibration. It is arithmetic
+// only; see the comment at the top of this file for the model.
+func Estimate(runs []scenario.Run, profiles map[string]scenario.Profile, scale float64, cal *Calibration) (*Plan, error) {
+	p := &Plan{TimeScale: scale, Cal: cal}
+	for _, run := range runs {
+		c := run.Config
+		prof, ok := profiles[c.Profile]
+		if !ok {
+			return nil, fmt.Errorf("run %s: unknown profile %q", run.Name, c.Profile)
+		}
+		key := calibrationKey(c)
+		pt, ok := cal.Points[key]
+		if !ok {
+			return nil, fmt.Errorf("run %s: not calibrated", run.Name)
+		}
+		// An attempt makes the upload call, and the import call unless the
+		// upload failed; it fails when either call does, and a failed file
+		// is tried again up to `retries` times.
+		e := prof.ErrorRate
+		callsPerAttempt := 1 + (1 - e)
+		pFail := 1 - (1-e)*(1-e)
+		attempts := 0.0
+		for k := 0; k <= c.Retries; k++ {
+			attempts += math.Pow(pFail, float64(k))
+		}
+		up := meanLatency(prof.Upload) * scale
+		imp := meanLatency(prof.Import) * scale
+		apiAttempt := up + (1-e)*imp
+		if up > 0 {
+			apiAttempt += float64(cal.SleepOvershoot)
+		}
+		if imp > 0 {
+			apiAttempt += (1 - e) * float64(cal.SleepOvershoot)
+		}
+		pr := PlanRun{Name: run.Name, Config: c, CallsPerFile: attempts * callsPerAttempt,
+			APIPerFile: time.Duration(attempts * apiAttempt), DBPerFile: time.Duration(attempts * float64(pt.PerFile)),
+			Calibrated: pt, CalibratedKey: key}
+		waves := math.Ceil(float64(c.Files) / float64(c.Concurrency))
+		byLatency := waves * float64(pr.APIPerFile+pr.DBPerFile)
+		byDB := 0.0
+		if pt.FilesPerSecond > 0 {
+			byDB = attempts * float64(c.Files) / pt.FilesPerSecond * float64(time.Second)
+		}
+		pr.Bound = "latency"
+		if byDB > byLatency {
+			pr.Bound = "database"
+		}
+		pr.Trial = pt.Setup + time.Duration(math.Max(byLatency, byDB))
+		pr.Total = time.Duration(c.Repeat+c.Warmup) * pr.Trial
+		p.Total += pr.Total
+		p.Runs = append(p.Runs, pr)
+	}
+	return p, nil
+}
+
+// RenderPlan writes the plan as a table, the total, how it was estimated
+// and, past LongPlan, a hint to use -quick.
+func RenderPlan(w io.Writer, spec string, p *Plan) error {
+	t := newReportTable()
+	t.AppendHeader(table.Row{"run", "files", "conc", "procs", "profile", "connection", "trials", "API/file", "DB/file", "bound", "est. trial", "est. run"})
+	configs := []table.ColumnConfig{}
+	for _, n := range []int{2, 3, 4, 8, 9, 11, 12} {
+		configs = append(configs, table.ColumnConfig{Number: n, Align: text.AlignRight})
+	}
+	t.SetColumnConfigs(configs)
+	for _, r := range p.Runs {
+		trials := fmt.Sprint(r.Config.Repeat)
+		if r.Config.Warmup > 0 {
+			trials += fmt.Sprintf("+%d warm-up", r.Config.Warmup)
+		}
+		t.AppendRow(table.Row{r.Name, r.Config.Files, r.Config.Concurrency, r.Config.Processes, r.Config.Profile, r.Config.Connection,
+			trials, fmtDur(r.APIPerFile), fmtDur(r.DBPerFile), r.Bound, fmtDur(r.Trial), fmtDur(r.Total)})
+	}
+	t.AppendFooter(table.Row{"total", "", "", "", "", "", "", "", "", "", "", fmtDur(p.Total)})
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n\n", renderBox(t, fmt.Sprintf("Plan — %s (time scale %g)", spec, p.TimeScale), defaultReportWidth))
+	fmt.Fprintf(&b, "Estimated total: %s for %d runs.\n", fmtDur(p.Total), len(p.Runs))
+	fmt.Fprintf(&b, "DB/file is measured: %d calibration trials with no API latency took %s; timers fired %s late on average.\n",
+		len(p.Cal.Points), fmtDur(p.Cal.Elapsed), fmtDur(p.Cal.SleepOvershoot))
+	fmt.Fprintf(&b, "A trial is estimated as setup + max(⌈files/conc⌉ × (API/file + DB/file), files ÷ calibrated files/s); on a busy machine expect more.\n")
+	if p.Total > LongPlan {
+		fmt.Fprintf(&b, "hint: this takes more than %s; -quick scales every API latency by 1/40 (2 s → 50 ms).\n", fmtDur(LongPlan))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// fmtDur rounds d for people: 850ms, 4.2s, 3m05s, 1h02m.
+func fmtDur(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return d.Round(time.Microsecond).String()
+	case d < time.Second:
+		return d.Round(100 * time.Microsecond).String()
+	case d < time.Minute:
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	}
+	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+}
