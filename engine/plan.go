@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"slices"
 	"strings"
 	"time"
 
@@ -28,33 +27,48 @@ import (
 // by a factor of ten between them (a per-file connection at c=1 checkpoints
 // the WAL as each file's connection closes; at c=50 the busy handler's sleeps
 // dominate). So plan calibrates it: one short trial per distinct database
-// setup and concurrency, with the zero profile and a few dozen to a few
-// hundred files, measures the per-file wall time, the files per second and
-// the trial's setup time (create, seed, integrity check). A trial is then
+// setup and concurrency with the zero profile (a few dozen to a few hundred
+// files), measuring the per-file wall time, the files per second and the
+// trial's setup time (create, seed, integrity check); and, when a run of that
+// setup has API latency, a second short trial whose calls sleep 5 ms each,
+// measuring the per-file time outside the calls (fsm_net_ms) and how late
+// the sleeps wake. The second matters on a busy machine: a goroutine that
+// slept waits for a CPU again, and its database work after the sleep costs
+// several times what it costs in a zero-latency trial. A trial is then
 //
 //	setup + max(⌈files/c⌉ × (api_per_file + db_per_file), files / files_per_second)
 //
 // — waves of c files that each spend their API time and their database
-// time, bounded below by the database's throughput with no API latency. The
-// per-file database cost measured under full contention overstates what
-// files spread out by API latency pay, so runs with latency at high
-// concurrency are estimated a little long.
+// time, bounded below by the database's throughput with no API latency.
+// The estimate holds while the machine's load stays what it was during the
+// calibration; plan says so.
 
 // A Calibration is what the calibration trials measured.
 type Calibration struct {
-	Points map[string]CalibrationPoint // by calibrationKey
-	// SleepOvershoot is the mean time a timer fired late on this machine.
-	SleepOvershoot time.Duration
-	Elapsed        time.Duration // the calibration's own duration
+	Points  map[string]CalibrationPoint // by calibrationKey
+	Elapsed time.Duration               // the calibration's own duration
+	Trials  int                         // calibration trials run
 }
 
 // A CalibrationPoint is one calibration trial: a database setup at one
 // concurrency with no API latency.
 type CalibrationPoint struct {
 	Files          int
-	PerFile        time.Duration // mean total_wall_ms of a file
-	FilesPerSecond float64
+	PerFile        time.Duration // mean total_wall_ms of a file, no API latency
+	FilesPerSecond float64       // with no API latency
 	Setup          time.Duration // the trial's wall time outside its workers
+	// From the trial whose calls sleep (only when a run has API latency):
+	// the mean fsm_net_ms of a file, and how late each call woke up.
+	NetPerFile, Overshoot time.Duration
+	Sleepy                bool
+}
+
+// calibrationSleep is each call's latency in the second calibration trial.
+const calibrationSleep = 5 * time.Millisecond
+
+// hasLatency says whether a profile's calls take time.
+func hasLatency(p scenario.Profile) bool {
+	return meanLatency(p.Upload) > 0 || meanLatency(p.Import) > 0
 }
 
 // calibrationKey identifies the runs one calibration trial stands for:
@@ -77,48 +91,50 @@ func calibrationFiles(files, c int) int {
 
 // Calibrate runs one short zero-latency trial per distinct database setup
 // and concurrency among runs, and measures the timer overshoot.
-func Calibrate(ctx context.Context, runs []scenario.Run, tmpDir string) (*Calibration, error) {
+func Calibrate(ctx context.Context, runs []scenario.Run, profiles map[string]scenario.Profile, tmpDir string) (*Calibration, error) {
 	start := time.Now()
 	cal := &Calibration{Points: map[string]CalibrationPoint{}}
-	zero := scenario.Profile{Name: "zero", Upload: scenario.Latency{Dist: "constant"}, Import: scenario.Latency{Dist: "constant"}}
-	for _, run := range runs {
-		key := calibrationKey(run.Config)
-		if _, ok := cal.Points[key]; ok {
-			continue
-		}
+	constant := func(d time.Duration) scenario.Profile {
+		l := scenario.Latency{Dist: "constant", Mean: d}
+		return scenario.Profile{Name: "calibration", Upload: l, Import: l}
+	}
+	trial := func(run scenario.Run, prof scenario.Profile) (Measurement, time.Duration, error) {
 		cr := run
 		cr.Config.Files = calibrationFiles(run.Config.Files, run.Config.Concurrency)
-		cr.Config.Profile, cr.Config.Retries, cr.Config.Timeout, cr.Config.KeepDB = "zero", 0, 0, false
+		cr.Config.Retries, cr.Config.Timeout, cr.Config.KeepDB = 0, 0, false
 		t0 := time.Now()
-		out := runTrial(ctx, cr, zero, 1, tmpDir, nil)
-		wall := time.Since(t0)
+		out := runTrial(ctx, cr, prof, 1, tmpDir, nil)
+		cal.Trials++
 		if out.err != nil {
-			return nil, fmt.Errorf("calibrate %s: %w", run.Name, out.err)
+			return Measurement{}, 0, fmt.Errorf("calibrate %s: %w", run.Name, out.err)
 		}
-		m := out.m
-		cal.Points[key] = CalibrationPoint{
-			Files:          cr.Config.Files,
-			PerFile:        time.Duration(m.TotalWall.Mean * float64(time.Millisecond)),
-			FilesPerSecond: m.FilesPerSecond,
-			Setup:          wall - time.Duration(m.ElapsedSeconds*float64(time.Second)),
-		}
+		return out.m, time.Since(t0), nil
 	}
-	needSleep := slices.ContainsFunc(runs, func(r scenario.Run) bool { return r.Config.Profile != "zero" })
-	if needSleep {
-		const n, d = 20, 5 * time.Millisecond
-		var late time.Duration
-		for range n {
-			t0 := time.Now()
-			tm := time.NewTimer(d)
-			select {
-			case <-tm.C:
-			case <-ctx.Done():
-				tm.Stop()
-				return nil, ctx.Err()
+	for _, run := range runs {
+		key := calibrationKey(run.Config)
+		pt, ok := cal.Points[key]
+		if !ok {
+			m, wall, err := trial(run, constant(0))
+			if err != nil {
+				return nil, err
 			}
-			late += time.Since(t0) - d
+			pt = CalibrationPoint{
+				Files:          m.TotalWall.Count,
+				PerFile:        time.Duration(m.TotalWall.Mean * float64(time.Millisecond)),
+				FilesPerSecond: m.FilesPerSecond,
+				Setup:          wall - time.Duration(m.ElapsedSeconds*float64(time.Second)),
+			}
 		}
-		cal.SleepOvershoot = late / n
+		if !pt.Sleepy && hasLatency(profiles[run.Config.Profile]) {
+			m, _, err := trial(run, constant(calibrationSleep))
+			if err != nil {
+				return nil, err
+			}
+			pt.Sleepy = true
+			pt.NetPerFile = time.Duration(m.FSMNet.Mean * float64(time.Millisecond))
+			pt.Overshoot = time.Duration((m.MockAPI.Mean*float64(time.Millisecond) - 2*float64(calibrationSleep)) / 2)
+		}
+		cal.Points[key] = pt
 	}
 	cal.Elapsed = time.Since(start)
 	return cal, nil
@@ -197,15 +213,22 @@ func Estimate(runs []scenario.Run, profiles map[string]scenario.Profile, scale f
 		}
 		up := meanLatency(prof.Upload) * scale
 		imp := meanLatency(prof.Import) * scale
+		dbFile := pt.PerFile
+		if up > 0 || imp > 0 {
+			if !pt.Sleepy {
+				return nil, fmt.Errorf("run %s: not calibrated with latency", run.Name)
+			}
+			dbFile = pt.NetPerFile
+		}
 		apiAttempt := up + (1-e)*imp
 		if up > 0 {
-			apiAttempt += float64(cal.SleepOvershoot)
+			apiAttempt += float64(pt.Overshoot)
 		}
 		if imp > 0 {
-			apiAttempt += (1 - e) * float64(cal.SleepOvershoot)
+			apiAttempt += (1 - e) * float64(pt.Overshoot)
 		}
 		pr := PlanRun{Name: run.Name, Config: c, CallsPerFile: attempts * callsPerAttempt,
-			APIPerFile: time.Duration(attempts * apiAttempt), DBPerFile: time.Duration(attempts * float64(pt.PerFile)),
+			APIPerFile: time.Duration(attempts * apiAttempt), DBPerFile: time.Duration(attempts * float64(dbFile)),
 			Calibrated: pt, CalibratedKey: key}
 		waves := math.Ceil(float64(c.Files) / float64(c.Concurrency))
 		byLatency := waves * float64(pr.APIPerFile+pr.DBPerFile)
@@ -247,9 +270,8 @@ func RenderPlan(w io.Writer, spec string, p *Plan) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n\n", renderBox(t, fmt.Sprintf("Plan — %s (time scale %g)", spec, p.TimeScale), defaultReportWidth))
 	fmt.Fprintf(&b, "Estimated total: %s for %d runs.\n", fmtDur(p.Total), len(p.Runs))
-	fmt.Fprintf(&b, "DB/file is measured: %d calibration trials with no API latency took %s; timers fired %s late on average.\n",
-		len(p.Cal.Points), fmtDur(p.Cal.Elapsed), fmtDur(p.Cal.SleepOvershoot))
-	fmt.Fprintf(&b, "A trial is estimated as setup + max(⌈files/conc⌉ × (API/file + DB/file), files ÷ calibrated files/s); on a busy machine expect more.\n")
+	fmt.Fprintf(&b, "DB/file and the calls' late wake-ups are measured: %d calibration trials took %s.\n", p.Cal.Trials, fmtDur(p.Cal.Elapsed))
+	fmt.Fprintf(&b, "A trial is estimated as setup + max(⌈files/conc⌉ × (API/file + DB/file), files ÷ calibrated files/s); it holds while the machine stays as busy as it was just now.\n")
 	if p.Total > LongPlan {
 		fmt.Fprintf(&b, "hint: this takes more than %s; -quick scales every API latency by 1/40 (2 s → 50 ms).\n", fmtDur(LongPlan))
 	}

@@ -42,10 +42,12 @@ runs:
 	}
 	cal := &Calibration{
 		Points: map[string]CalibrationPoint{
-			keyC1:  {Files: 40, PerFile: 10 * time.Millisecond, FilesPerSecond: 100, Setup: 50 * time.Millisecond},
-			keyC10: {Files: 50, PerFile: 20 * time.Millisecond, FilesPerSecond: 400, Setup: 50 * time.Millisecond},
+			keyC1: {Files: 40, PerFile: 10 * time.Millisecond, FilesPerSecond: 100, Setup: 50 * time.Millisecond},
+			// With latency the net per file (20 ms) stands for the database
+			// part, not the zero-latency wall time (5 ms).
+			keyC10: {Files: 50, PerFile: 5 * time.Millisecond, FilesPerSecond: 400, Setup: 50 * time.Millisecond,
+				Sleepy: true, NetPerFile: 20 * time.Millisecond, Overshoot: time.Millisecond},
 		},
-		SleepOvershoot: time.Millisecond,
 	}
 	p, err := Estimate(spec.Runs, spec.Profiles, 0.5, cal)
 	if err != nil {
@@ -136,7 +138,7 @@ runs:
 
 func TestRenderPlanHintsQuick(t *testing.T) {
 	spec := parse(t, "version: 1\nname: long\ndefaults: {files: 818, concurrency: 1, profile: realistic}\nruns:\n  - name: r\n")
-	cal := &Calibration{Points: map[string]CalibrationPoint{calibrationKey(spec.Runs[0].Config): {PerFile: time.Millisecond, FilesPerSecond: 1000}}}
+	cal := &Calibration{Points: map[string]CalibrationPoint{calibrationKey(spec.Runs[0].Config): {PerFile: time.Millisecond, FilesPerSecond: 1000, Sleepy: true, NetPerFile: time.Millisecond}}}
 	for _, tt := range []struct {
 		scale float64
 		hint  bool

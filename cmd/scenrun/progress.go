@@ -68,6 +68,7 @@ func newProgressDisplay(w io.Writer, tty bool, every time.Duration, runs []scena
 		pw.SetMessageLength(width + len(" trial 10/10 · 99999 transitions/s · ETA 1h00m00s"))
 		pw.SetTrackerLength(20)
 		pw.SetSortBy(progress.SortByIndex)
+		pw.SetTrackerPosition(progress.PositionRight)
 		st := pw.Style()
 		st.Visibility.ETA = false // the message carries the current trial's own
 		st.Visibility.ETAOverall = false

@@ -442,7 +442,7 @@ func plan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: -run %q matches no run\n", specs[0], runRE)
 		return exitUsage
 	}
-	cal, err := engine.Calibrate(ctx, runs, os.TempDir())
+	cal, err := engine.Calibrate(ctx, runs, spec.Profiles, os.TempDir())
 	if err != nil {
 		if ctx.Err() != nil {
 			return exitInterrupted
