@@ -45,6 +45,10 @@ type parser struct {
 	errs     Errors
 	profiles map[string]Profile
 	merged   map[mergeKey][]pair // the pairs of mappings merged from
+
+	// matrixBad is set when the matrix could not be expanded: references to
+	// run names are then not checked, since they may name matrix runs.
+	matrixBad bool
 }
 
 // errf reports a problem in the file at n.
@@ -214,7 +218,6 @@ func (p *parser) decodeProfiles(m *yaml.Node) {
 		}
 		if !profileNameRE.MatchString(name) {
 			p.errf(kv.key, `profile name %s: want letters, digits, "_", "." and "-"`, quote(name))
-			continue
 		}
 		// Registered even when bad, so that its uses do not also fail.
 		p.profiles[name] = p.decodeProfile(name, deref(kv.val))
@@ -407,6 +410,7 @@ func (p *parser) decodeRuns(n *yaml.Node, defaults Config, ops []setOp, names ma
 func (p *parser) expandMatrix(key, m *yaml.Node, defaults Config, names map[string]Pos) []Run {
 	if m.Kind != yaml.MappingNode {
 		p.errf(m, "matrix: want a mapping of run fields to lists of values, got %s", describe(m))
+		p.matrixBad = true
 		return nil
 	}
 	type axis struct {
@@ -453,10 +457,12 @@ func (p *parser) expandMatrix(key, m *yaml.Node, defaults Config, names map[stri
 		total *= len(v.Content)
 		if total > maxMatrixRuns {
 			p.errf(key, "matrix: more than %d runs", maxMatrixRuns)
+			p.matrixBad = true
 			return nil
 		}
 	}
 	if !ok {
+		p.matrixBad = true
 		return nil
 	}
 	var runs []Run
@@ -504,6 +510,9 @@ func (p *parser) runRef(field string, n *yaml.Node, runs []Run, names map[string
 		return "", false
 	}
 	if _, ok := names[s]; !ok {
+		if p.matrixBad {
+			return "", false
+		}
 		var all []string
 		for _, r := range runs {
 			if !slices.Contains(all, r.Name) {
