@@ -190,7 +190,11 @@ func (p *parser) parse(data []byte, sets []string) *Spec {
 		s.Runs = append(s.Runs, p.expandMatrix(kv.key, m, s.Defaults, names)...)
 	}
 	if !runsGiven && !matrixGiven {
-		p.errf(top, "no runs: add `runs` or `matrix`")
+		at := top
+		if kv, ok := fields["runs"]; ok {
+			at = kv.val
+		}
+		p.errf(at, "no runs: add `runs` or `matrix`")
 	}
 
 	if n, ok := given("compare"); ok {
@@ -234,12 +238,12 @@ func (p *parser) decodeProfile(name string, m *yaml.Node) Profile {
 	for _, kv := range p.pairs(p.report, m, false) {
 		switch kv.name {
 		case "upload":
-			splitKey = cmpOr(splitKey, kv.key)
+			splitKey = firstNode(splitKey, kv.key)
 			if l, ok := p.latency("upload", kv.val); ok {
 				pr.Upload = l
 			}
 		case "import":
-			splitKey = cmpOr(splitKey, kv.key)
+			splitKey = firstNode(splitKey, kv.key)
 			if l, ok := p.latency("import", kv.val); ok {
 				pr.Import = l
 			}
@@ -262,7 +266,7 @@ func (p *parser) decodeProfile(name string, m *yaml.Node) Profile {
 	return pr
 }
 
-func cmpOr(a, b *yaml.Node) *yaml.Node {
+func firstNode(a, b *yaml.Node) *yaml.Node {
 	if a != nil {
 		return a
 	}
@@ -391,7 +395,7 @@ func (p *parser) decodeRuns(n *yaml.Node, defaults Config, ops []setOp, names ma
 				p.errf(nameNode, `name: want letters, digits, "_", "." and "-", got %s`, quote(name))
 			}
 			if first, dup := names[name]; dup {
-				p.errf(nameNode, "run name %s given twice (first at %s)", quote(name), first)
+				p.errf(nameNode, "run name %s given twice (first at %s)", quote(name), first.lineCol())
 			} else {
 				names[name] = run.Pos
 			}
@@ -483,7 +487,7 @@ func (p *parser) expandMatrix(key, m *yaml.Node, defaults Config, names map[stri
 		case own[name]:
 			p.errf(key, "matrix: run name %s comes out twice", quote(name))
 		case dup:
-			p.errf(key, "matrix: run name %s given twice (first at %s)", quote(name), first)
+			p.errf(key, "matrix: run name %s given twice (first at %s)", quote(name), first.lineCol())
 		default:
 			own[name] = true
 			names[name] = posOf(key)
