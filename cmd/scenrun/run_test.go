@@ -194,3 +194,27 @@ func TestVersion(t *testing.T) {
 		t.Errorf("got %d %q", code, stdout)
 	}
 }
+
+func TestColourOnlyOnATerminalWithoutNoColor(t *testing.T) {
+	spec := writeSpec(t, passing)
+	for _, tt := range []struct {
+		name string
+		env  environ
+		want bool
+	}{
+		{"pipe", environ{}, false},
+		{"terminal", environ{stdoutTTY: true}, true},
+		{"terminal with NO_COLOR", environ{stdoutTTY: true, noColor: true}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := run(context.Background(), []string{"-out", t.TempDir(), "-set", "files=5", spec}, &out, &errb, tt.env)
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, errb.String())
+			}
+			if got := strings.Contains(out.String(), "\x1b["); got != tt.want {
+				t.Errorf("got colour %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
