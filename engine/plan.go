@@ -269,7 +269,11 @@ func RenderPlan(w io.Writer, spec string, p *Plan) error {
 	t.AppendFooter(table.Row{"total", "", "", "", "", "", "", "", "", "", "", fmtDur(p.Total)})
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n\n", renderBox(t, fmt.Sprintf("Plan — %s (time scale %g)", spec, p.TimeScale), defaultReportWidth))
-	fmt.Fprintf(&b, "Estimated total: %s for %d runs.\n", fmtDur(p.Total), len(p.Runs))
+	runs := "runs"
+	if len(p.Runs) == 1 {
+		runs = "run"
+	}
+	fmt.Fprintf(&b, "Estimated total: %s for %d %s.\n", fmtDur(p.Total), len(p.Runs), runs)
 	fmt.Fprintf(&b, "DB/file and the calls' late wake-ups are measured: %d calibration trials took %s.\n", p.Cal.Trials, fmtDur(p.Cal.Elapsed))
 	fmt.Fprintf(&b, "A trial is estimated as setup + max(⌈files/conc⌉ × (API/file + DB/file), files ÷ calibrated files/s); it holds while the machine stays as busy as it was just now.\n")
 	if p.Total > LongPlan {

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"runtime/debug"
 	"strings"
@@ -329,7 +330,7 @@ func runOne(ctx context.Context, r *engine.Runner, disp *progressDisplay, c *con
 	}
 	if jsonPath != "" {
 		w := stdout
-		if c.format == "json" || c.format == "csv" {
+		if c.format == "json" || c.format == "csv" || c.format == "html" {
 			w = stderr
 		}
 		fmt.Fprintf(w, "\nResults: %s\n", jsonPath)
