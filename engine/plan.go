@@ -27,8 +27,9 @@ import (
 // by a factor of ten between them (a per-file connection at c=1 checkpoints
 // the WAL as each file's connection closes; at c=50 the busy handler's sleeps
 // dominate). So plan calibrates it: one short trial per distinct database
-// setup and concurrency with the zero profile (a few dozen to a few hundred
-// files), measuring the per-file wall time, the files per second and the
+// setup and concurrency with the zero profile (20 to 5×c files, each
+// figure the median of three such trials), measuring the per-file wall
+// time, the files per second and the
 // trial's setup time (create, seed, integrity check); and, when a run of that
 // setup has API latency, a second short trial whose calls sleep 5 ms each,
 // measuring the per-file time outside the calls (fsm_net_ms) and how late
@@ -86,7 +87,7 @@ func calibrationKey(c scenario.Config) string {
 // calibrationFiles is how many files a calibration trial of concurrency c
 // runs: enough for every worker to take several, few enough to stay short.
 func calibrationFiles(files, c int) int {
-	return min(files, max(40, 5*c))
+	return min(files, max(20, 5*c))
 }
 
 // Calibrate runs one short zero-latency trial per distinct database setup
@@ -110,35 +111,69 @@ func Calibrate(ctx context.Context, runs []scenario.Run, profiles map[string]sce
 		}
 		return out.m, time.Since(t0), nil
 	}
+	// Each figure is the median of calibrationRounds trials, the rounds
+	// interleaved over the setups: a burst of load on a shared machine
+	// then moves one trial, not the estimate.
+	type samples struct {
+		perFile, fps, setup, net, over []float64
+		sleepy                         bool
+		files                          int
+	}
+	keys := []string{}
+	byKey := map[string]*samples{}
 	for _, run := range runs {
 		key := calibrationKey(run.Config)
-		pt, ok := cal.Points[key]
-		if !ok {
+		if byKey[key] == nil {
+			byKey[key] = &samples{}
+			keys = append(keys, key)
+		}
+		if hasLatency(profiles[run.Config.Profile]) {
+			byKey[key].sleepy = true
+		}
+	}
+	first := map[string]scenario.Run{}
+	for _, run := range runs {
+		if _, ok := first[calibrationKey(run.Config)]; !ok {
+			first[calibrationKey(run.Config)] = run
+		}
+	}
+	for range calibrationRounds {
+		for _, key := range keys {
+			run, sm := first[key], byKey[key]
 			m, wall, err := trial(run, constant(0))
 			if err != nil {
 				return nil, err
 			}
-			pt = CalibrationPoint{
-				Files:          m.TotalWall.Count,
-				PerFile:        time.Duration(m.TotalWall.Mean * float64(time.Millisecond)),
-				FilesPerSecond: m.FilesPerSecond,
-				Setup:          wall - time.Duration(m.ElapsedSeconds*float64(time.Second)),
+			sm.files = m.TotalWall.Count
+			sm.perFile = append(sm.perFile, m.TotalWall.Mean)
+			sm.fps = append(sm.fps, m.FilesPerSecond)
+			sm.setup = append(sm.setup, ms(wall)-m.ElapsedSeconds*1000)
+			if sm.sleepy {
+				m, _, err := trial(run, constant(calibrationSleep))
+				if err != nil {
+					return nil, err
+				}
+				sm.net = append(sm.net, m.FSMNet.Mean)
+				sm.over = append(sm.over, (m.MockAPI.Mean-2*ms(calibrationSleep))/2)
 			}
 		}
-		if !pt.Sleepy && hasLatency(profiles[run.Config.Profile]) {
-			m, _, err := trial(run, constant(calibrationSleep))
-			if err != nil {
-				return nil, err
-			}
-			pt.Sleepy = true
-			pt.NetPerFile = time.Duration(m.FSMNet.Mean * float64(time.Millisecond))
-			pt.Overshoot = time.Duration((m.MockAPI.Mean*float64(time.Millisecond) - 2*float64(calibrationSleep)) / 2)
+	}
+	dur := func(msv float64) time.Duration { return time.Duration(msv * float64(time.Millisecond)) }
+	for _, key := range keys {
+		sm := byKey[key]
+		pt := CalibrationPoint{Files: sm.files, PerFile: dur(median(sm.perFile)), FilesPerSecond: median(sm.fps), Setup: dur(median(sm.setup)), Sleepy: sm.sleepy}
+		if sm.sleepy {
+			pt.NetPerFile, pt.Overshoot = dur(median(sm.net)), dur(median(sm.over))
 		}
 		cal.Points[key] = pt
 	}
 	cal.Elapsed = time.Since(start)
 	return cal, nil
 }
+
+// calibrationRounds is how many trials each calibration figure is the
+// median of.
+const calibrationRounds = 3
 
 // A PlanRun is one run's estimate.
 type PlanRun struct {
