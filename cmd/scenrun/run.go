@@ -63,6 +63,8 @@ type environ struct {
 	stdoutTTY, stderrTTY bool
 	noColor              bool
 	summary              string // GITHUB_STEP_SUMMARY
+	stdin                io.Reader
+	executable           string // this program, re-executed as a worker for processes > 1
 }
 
 const usage = `usage:
@@ -184,6 +186,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env envir
 			return validate(args[1:], stdout, stderr)
 		case "plan":
 			return plan(args[1:], stdout, stderr)
+		case workerArg:
+			return worker(ctx, env.stdin, stdout, stderr)
 		}
 	}
 	c, err := parseArgs(args, stderr)
@@ -221,7 +225,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env envir
 			bad = true
 			continue
 		}
-		r, err := engine.NewRunner(spec, engine.Options{TimeScale: c.timeScale, Filter: filter, Prev: prev, Version: scenrunVersion()})
+		r, err := engine.NewRunner(spec, engine.Options{TimeScale: c.timeScale, Filter: filter, Prev: prev, Version: scenrunVersion(),
+			WorkerCommand: workerCommand(env)})
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			bad = true
