@@ -313,6 +313,11 @@ func runOne(ctx context.Context, r *engine.Runner, c *config, stdout, stderr io.
 	}
 	if runErr != nil && !res.Interrupted {
 		fmt.Fprintf(stderr, "scenrun: %s: %v\n", res.SpecFile, runErr)
+		for _, run := range res.Runs {
+			if run.Error != "" {
+				fmt.Fprintf(stderr, "scenrun: %s: run %s: %s\n", res.SpecFile, run.Name, run.Error)
+			}
+		}
 	}
 	if jsonPath != "" {
 		w := stdout
