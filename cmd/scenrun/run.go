@@ -90,6 +90,7 @@ type config struct {
 	runRE                 string
 	junit, baseline, html string
 	profile               string
+	tmpDir                string
 	noProgress            bool
 	specs                 []string
 }
@@ -114,6 +115,7 @@ func newFlagSet(c *config, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.html, "html", "", "also write a self-contained HTML report `file`")
 	fs.StringVar(&c.profile, "profile", "", "write pprof profiles (cpu, block, mutex) for each run into `dir`")
 	fs.BoolVar(&c.noProgress, "no-progress", false, "no progress display")
+	fs.StringVar(&c.tmpDir, "tmpdir", "", "directory for the runs' temporary databases (default $TMPDIR, else /tmp)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
@@ -221,7 +223,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env envir
 			bad = true
 			continue
 		}
-		r, err := engine.NewRunner(spec, engine.Options{TimeScale: c.timeScale, Filter: filter, Prev: prev, Version: scenrunVersion()})
+		r, err := engine.NewRunner(spec, engine.Options{TimeScale: c.timeScale, Filter: filter, TempDir: c.tmpDir, Prev: prev, Version: scenrunVersion()})
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			bad = true
