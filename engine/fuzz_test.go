@@ -60,7 +60,9 @@ func fuzzSpec(expr string) ([]byte, error) {
 // fuzzResults are measured-looking results for the runs of fuzzSpec, one
 // with no samples, so that evaluation goes down its error paths too.
 func fuzzResults() []RunResult {
-	st := func(v float64) Stat { return Stat{P50: v, P95: v * 2, P99: v * 3, P999: v * 4, Mean: v, Min: v / 2, Max: v * 5, Count: 5} }
+	st := func(v float64) Stat {
+		return Stat{P50: v, P95: v * 2, P99: v * 3, P999: v * 4, Mean: v, Min: v / 2, Max: v * 5, Count: 5}
+	}
 	m := func(v float64) Measurement {
 		return Measurement{Indexed: 5, Segments: Segments{LockWait: st(v), DBTotal: st(v + 1), FSMDispatch: st(0.01), MockAPI: st(0), TotalWall: st(v + 2), FSMNet: st(v + 2)},
 			Integrity: "ok", States: map[string]int{"indexed": 5}}

@@ -187,4 +187,3 @@ runs:
 		t.Errorf("got %d entries left on the tmpfs, want the databases removed", len(ents))
 	}
 }
-
