@@ -126,13 +126,19 @@ func newFlagSet(c *config, stderr io.Writer) *flag.FlagSet {
 func parseScale(s string) (float64, error) {
 	var f float64
 	if _, err := fmt.Sscanf(s, "%g", &f); err != nil {
-		return 0, fmt.Errorf("want a number ≥ 0, got %q", s)
+		return 0, fmt.Errorf("want a number from 0 to 1e6, got %q", s)
 	}
 	if f < 0 || f > 1e6 {
 		return 0, fmt.Errorf("want a number from 0 to 1e6, got %q", s)
 	}
 	return f, nil
 }
+
+// flagError is an error the flag package has already reported.
+type flagError struct{ err error }
+
+func (e flagError) Error() string { return e.err.Error() }
+func (e flagError) Unwrap() error { return e.err }
 
 // parseArgs parses flags and spec paths, which may be interleaved
 // (`scenrun spec.yaml -quick`).
@@ -141,7 +147,7 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs := newFlagSet(c, stderr)
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, err
+			return nil, flagError{err}
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -191,6 +197,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env envir
 	c, err := parseArgs(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
+	}
+	var fe flagError
+	if errors.As(err, &fe) {
+		return exitUsage // the flag package has said what was wrong, with the usage
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "scenrun: %v\n", err)
