@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"regexp"
 	"runtime/debug"
 	"strings"
@@ -365,5 +364,3 @@ func plan(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(stderr, "scenrun plan: not built yet")
 	return exitUsage
 }
-
-var _ = os.Stdout
