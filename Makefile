@@ -22,6 +22,7 @@ test: lint
 # Each fuzz target in turn (go test -fuzz takes one target at a time).
 fuzz:
 	$(GO) test ./scenario -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./scenario -run '^$$' -fuzz '^FuzzSet$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./engine -run '^$$' -fuzz '^FuzzCompile$$' -fuzztime $(FUZZTIME)
 
 lint:

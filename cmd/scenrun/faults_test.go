@@ -12,16 +12,6 @@ import (
 	"github.com/scenrun/scenrun/engine"
 )
 
-// writeSpec writes a spec into a temporary directory and returns its path.
-func writeSpec(t *testing.T, src string) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), "spec.yaml")
-	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // runCmd runs the command with args, its temporary databases in a fresh
 // TMPDIR, and returns the exit code, stdout and stderr.
 func runCmd(t *testing.T, args ...string) (int, string, string) {
@@ -32,8 +22,8 @@ func runCmd(t *testing.T, args ...string) (int, string, string) {
 	return code, stdout.String(), stderr.String()
 }
 
-// readResults reads the one results file in dir.
-func readResults(t *testing.T, dir string) *engine.Results {
+// readOnlyResults reads the one results file in dir.
+func readOnlyResults(t *testing.T, dir string) *engine.Results {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil || len(files) != 1 {
@@ -91,7 +81,7 @@ func TestDatabaseDirUncreatable(t *testing.T) {
 	if code != exitRunFailed {
 		t.Errorf("got exit %d, want %d; stderr %s", code, exitRunFailed, stderr)
 	}
-	res := readResults(t, out)
+	res := readOnlyResults(t, out)
 	if len(res.Runs) != 2 {
 		t.Fatalf("got %d runs, want both attempted", len(res.Runs))
 	}
@@ -115,7 +105,7 @@ func checkDiskFull(t *testing.T, code int, stdout, stderr, out string, files int
 	if code != exitRunFailed {
 		t.Errorf("got exit %d, want %d; stderr %s", code, exitRunFailed, stderr)
 	}
-	res := readResults(t, out)
+	res := readOnlyResults(t, out)
 	if len(res.Runs) != 2 {
 		t.Fatalf("got %d runs, want 2", len(res.Runs))
 	}
