@@ -127,29 +127,44 @@ func runTrial(ctx context.Context, run scenario.Run, profile scenario.Profile, s
 	out.m.WALSizeStartBytes = walStart
 	out.m.WALSizeEndBytes = walEnd
 	out.errors = t.errTexts
+	if p := t.unhandled.Load(); p != nil {
+		out.errors = append(out.errors, "panic: "+p.(string))
+	}
 
 	// The integrity check runs even after an interruption or a timeout, on a
 	// context of its own: what was committed must still be sound.
 	ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
 	out.m.Integrity, out.m.States, err = t.check(ictx, db)
-	switch {
-	case err != nil:
-		out.err = err
-	case context.Cause(ctx) != nil && ctx.Err() != nil:
-		out.err = context.Cause(ctx)
-	case perr != nil:
+	out.err = t.verdict(ctx, err, werr, out.m.Integrity)
+	if perr != nil && err == nil && (context.Cause(ctx) == nil || ctx.Err() == nil) {
+		// A worker process that failed is why the trial failed, rather than
+		// its consequences (its files unreported, their integrity).
 		out.err = perr
-	case t.unhandled.Load() != nil:
-		out.err = fmt.Errorf("worker panic: %v", t.unhandled.Load())
-	case t.errCount > 0:
-		out.err = fmt.Errorf("%d of %d files ended on an error; first: %v", t.errCount, cfg.Files, t.firstErr)
-	case werr != nil:
-		out.err = fmt.Errorf("close %s: %w", cfg.Connection, werr)
-	case out.m.Integrity != "ok":
-		out.err = fmt.Errorf("integrity: %s", out.m.Integrity)
 	}
 	return out
+}
+
+// verdict is why the trial failed, or nil: the integrity check could not
+// run, the trial was cut short, a worker panicked, files ended on errors,
+// the writer failed to close, or the integrity check found a problem.
+func (t *trial) verdict(ctx context.Context, checkErr, closeErr error, integrity string) error {
+	switch {
+	case checkErr != nil:
+		return checkErr
+	case context.Cause(ctx) != nil && ctx.Err() != nil:
+		return context.Cause(ctx)
+	case t.unhandled.Load() != nil:
+		first, _, _ := strings.Cut(t.unhandled.Load().(string), "\n")
+		return fmt.Errorf("worker panic: %s (stack in the errors)", first)
+	case t.errCount > 0:
+		return fmt.Errorf("%d of %d files ended on an error; first: %v", t.errCount, t.cfg.Files, t.firstErr)
+	case closeErr != nil:
+		return fmt.Errorf("close %s: %w", t.cfg.Connection, closeErr)
+	case integrity != "ok":
+		return fmt.Errorf("integrity: %s", integrity)
+	}
+	return nil
 }
 
 func newTrial(cfg scenario.Config, profile scenario.Profile, scale float64) *trial {
@@ -188,7 +203,7 @@ func (t *trial) work(ctx context.Context, w writer) {
 				if i >= t.cfg.Files {
 					return
 				}
-				err := t.file(ctx, s, i)
+				err := t.guardedFile(ctx, s, i)
 				if err != nil {
 					t.fail(i, err)
 				}
@@ -198,6 +213,19 @@ func (t *trial) work(ctx context.Context, w writer) {
 		}()
 	}
 	wg.Wait()
+}
+
+// guardedFile carries file i through its lifecycle and turns a panic into
+// the file's error, keeping the first stack: one bad file must not take its
+// worker's remaining files with it, and the run still fails.
+func (t *trial) guardedFile(ctx context.Context, s session, i int) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			t.unhandled.CompareAndSwap(nil, fmt.Sprintf("%v\n%s", r, debug.Stack()))
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return t.file(ctx, s, i)
 }
 
 func (t *trial) ended(i int, err error) {
@@ -254,17 +282,23 @@ func (t *trial) file(ctx context.Context, s session, i int) (err error) {
 		if err != nil {
 			return err
 		}
+		ok := false
+		defer func() {
+			if !ok {
+				m = fsm.NewMachine(from) // nothing was committed: an error, or a panic
+			}
+		}()
 		w0 := time.Now()
 		updated, committed, err := s.apply(ctx, fsm.Change{Path: path, Transition: tr, From: from, To: to, Version: version, Arg: arg})
 		lock += updated.Sub(w0)
 		db += committed.Sub(w0)
 		if err != nil {
-			m = fsm.NewMachine(from) // nothing was committed
 			if errors.Is(err, fsm.ErrConflict) {
 				t.conflicts.Add(1)
 			}
 			return err
 		}
+		ok = true
 		version++
 		t.committed[i]++
 		t.transitions.Add(1)
