@@ -90,9 +90,10 @@ func calibrationFiles(files, c int) int {
 	return min(files, max(20, 5*c))
 }
 
-// Calibrate runs one short zero-latency trial per distinct database setup
+// Calibrate (workerCmd as Options.WorkerCommand, for runs with processes > 1)
+// runs one short zero-latency trial per distinct database setup
 // and concurrency among runs, and measures the timer overshoot.
-func Calibrate(ctx context.Context, runs []scenario.Run, profiles map[string]scenario.Profile, tmpDir string) (*Calibration, error) {
+func Calibrate(ctx context.Context, runs []scenario.Run, profiles map[string]scenario.Profile, tmpDir string, workerCmd []string) (*Calibration, error) {
 	start := time.Now()
 	cal := &Calibration{Points: map[string]CalibrationPoint{}}
 	constant := func(d time.Duration) scenario.Profile {
@@ -104,7 +105,7 @@ func Calibrate(ctx context.Context, runs []scenario.Run, profiles map[string]sce
 		cr.Config.Files = calibrationFiles(run.Config.Files, run.Config.Concurrency)
 		cr.Config.Retries, cr.Config.Timeout, cr.Config.KeepDB = 0, 0, false
 		t0 := time.Now()
-		out := runTrial(ctx, cr, prof, 1, tmpDir, nil)
+		out := runTrial(ctx, cr, prof, 1, tmpDir, workerCmd, nil)
 		cal.Trials++
 		if out.err != nil {
 			return Measurement{}, 0, fmt.Errorf("calibrate %s: %w", run.Name, out.err)

@@ -62,7 +62,9 @@ func scenrunVersion() string {
 type environ struct {
 	stdoutTTY, stderrTTY bool
 	noColor              bool
-	summary              string        // GITHUB_STEP_SUMMARY
+	summary              string // GITHUB_STEP_SUMMARY
+	stdin                io.Reader
+	executable           string        // this program, re-executed as a worker for processes > 1
 	progressEvery        time.Duration // the plain progress lines' period; 0: every 2 s
 }
 
@@ -91,6 +93,7 @@ type config struct {
 	runRE                 string
 	junit, baseline, html string
 	profile               string
+	tmpDir                string
 	noProgress            bool
 	specs                 []string
 }
@@ -115,6 +118,7 @@ func newFlagSet(c *config, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.html, "html", "", "also write a self-contained HTML report `file`")
 	fs.StringVar(&c.profile, "profile", "", "write pprof profiles (cpu, block, mutex) for each run into `dir`")
 	fs.BoolVar(&c.noProgress, "no-progress", false, "no progress display")
+	fs.StringVar(&c.tmpDir, "tmpdir", "", "directory for the runs' temporary databases (default $TMPDIR, else /tmp)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
@@ -125,13 +129,19 @@ func newFlagSet(c *config, stderr io.Writer) *flag.FlagSet {
 func parseScale(s string) (float64, error) {
 	var f float64
 	if _, err := fmt.Sscanf(s, "%g", &f); err != nil {
-		return 0, fmt.Errorf("want a number ≥ 0, got %q", s)
+		return 0, fmt.Errorf("want a number from 0 to 1e6, got %q", s)
 	}
 	if f < 0 || f > 1e6 {
 		return 0, fmt.Errorf("want a number from 0 to 1e6, got %q", s)
 	}
 	return f, nil
 }
+
+// flagError is an error the flag package has already reported.
+type flagError struct{ err error }
+
+func (e flagError) Error() string { return e.err.Error() }
+func (e flagError) Unwrap() error { return e.err }
 
 // parseArgs parses flags and spec paths, which may be interleaved
 // (`scenrun spec.yaml -quick`).
@@ -140,7 +150,7 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs := newFlagSet(c, stderr)
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, err
+			return nil, flagError{err}
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -187,12 +197,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env envir
 		case "validate":
 			return validate(args[1:], stdout, stderr)
 		case "plan":
-			return plan(ctx, args[1:], stdout, stderr)
+			return plan(ctx, args[1:], stdout, stderr, env)
+		case workerArg:
+			return worker(ctx, env.stdin, stdout, stderr)
 		}
 	}
 	c, err := parseArgs(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
+	}
+	var fe flagError
+	if errors.As(err, &fe) {
+		return exitUsage // the flag package has said what was wrong, with the usage
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "scenrun: %v\n", err)
@@ -227,7 +243,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env envir
 			continue
 		}
 		hook := &progressHook{}
-		r, err := engine.NewRunner(spec, engine.Options{TimeScale: c.timeScale, Filter: filter, Prev: prev, Version: scenrunVersion(), OnTrial: hook.onTrial})
+		r, err := engine.NewRunner(spec, engine.Options{TimeScale: c.timeScale, Filter: filter, TempDir: c.tmpDir, Prev: prev, Version: scenrunVersion(),
+			WorkerCommand: workerCommand(env), OnTrial: hook.onTrial})
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			bad = true
@@ -327,6 +344,11 @@ func runOne(ctx context.Context, r *engine.Runner, disp *progressDisplay, c *con
 	}
 	if runErr != nil && !res.Interrupted {
 		fmt.Fprintf(stderr, "scenrun: %s: %v\n", res.SpecFile, runErr)
+		for _, run := range res.Runs {
+			if run.Error != "" {
+				fmt.Fprintf(stderr, "scenrun: %s: run %s: %s\n", res.SpecFile, run.Name, run.Error)
+			}
+		}
 	}
 	if jsonPath != "" {
 		w := stdout
@@ -371,7 +393,7 @@ func validate(args []string, stdout, stderr io.Writer) int {
 // takes the flags of a run that change what runs and how long: -set, -quick,
 // -time-scale and -run. The estimate's database part comes from short
 // calibration trials (engine/plan.go), so plan itself takes a few seconds.
-func plan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func plan(ctx context.Context, args []string, stdout, stderr io.Writer, env environ) int {
 	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var sets multiFlag
@@ -442,7 +464,7 @@ func plan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: -run %q matches no run\n", specs[0], runRE)
 		return exitUsage
 	}
-	cal, err := engine.Calibrate(ctx, runs, spec.Profiles, os.TempDir())
+	cal, err := engine.Calibrate(ctx, runs, spec.Profiles, os.TempDir(), workerCommand(env))
 	if err != nil {
 		if ctx.Err() != nil {
 			return exitInterrupted
