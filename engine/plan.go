@@ -90,9 +90,9 @@ func calibrationFiles(files, c int) int {
 	return min(files, max(20, 5*c))
 }
 
-// Calibrate (workerCmd as Options.WorkerCommand, for runs with processes > 1)
-// runs one short zero-latency trial per distinct database setup
-// and concurrency among runs, and measures the timer overshoot.
+// Calibrate measures, for each distinct database setup and concurrency among
+// runs, the figures a CalibrationPoint holds (see the top of this file).
+// workerCmd is Options.WorkerCommand, for runs with processes > 1.
 func Calibrate(ctx context.Context, runs []scenario.Run, profiles map[string]scenario.Profile, tmpDir string, workerCmd []string) (*Calibration, error) {
 	start := time.Now()
 	cal := &Calibration{Points: map[string]CalibrationPoint{}}

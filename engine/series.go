@@ -35,7 +35,10 @@ func sampleThroughput(counter *atomic.Int64, start time.Time, every time.Duratio
 	go func() {
 		s := Throughput{IntervalMS: ms(every)}
 		var last int64
-		record := func(now time.Time) {
+		// The time is read with the counter: a tick's own timestamp can be
+		// older than the previous reading when the sampler runs late.
+		record := func() {
+			now := time.Now()
 			n := counter.Load()
 			s.EndMS = append(s.EndMS, ms(now.Sub(start)))
 			s.Transitions = append(s.Transitions, n-last)
@@ -45,15 +48,15 @@ func sampleThroughput(counter *atomic.Int64, start time.Time, every time.Duratio
 		defer tick.Stop()
 		for {
 			select {
-			case now := <-tick.C:
-				record(now)
+			case <-tick.C:
+				record()
 				if len(s.EndMS) >= maxThroughputPoints {
 					s.halve()
 					every *= 2
 					tick.Reset(every)
 				}
 			case <-done:
-				record(time.Now())
+				record()
 				out <- s
 				return
 			}
