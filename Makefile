@@ -4,7 +4,7 @@ BIN     := bin/scenrun
 SPEC    ?= scenarios/mitigation.yaml
 FUZZTIME ?= 10s
 
-.PHONY: build run test race fuzz bench gobench lint clean
+.PHONY: build run test race fuzz bench gobench lint clean html-check
 
 build:
 	$(GO) build -o $(BIN) ./cmd/scenrun
@@ -19,8 +19,11 @@ test: lint
 	$(GO) test -race -count=1 ./...
 	$(MAKE) fuzz FUZZTIME=$(FUZZTIME)
 
+# Each fuzz target in turn (go test -fuzz takes one target at a time).
 fuzz:
 	$(GO) test ./scenario -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./scenario -run '^$$' -fuzz '^FuzzSet$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./engine -run '^$$' -fuzz '^FuzzCompile$$' -fuzztime $(FUZZTIME)
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -40,6 +43,18 @@ bench:
 gobench:
 	$(GO) test -run '^$$' -bench . -benchtime 200x ./fsm
 	$(GO) test -run '^$$' -bench . -benchtime 5x ./engine
+
+# Renders the HTML report of $(SPEC) under -quick in headless Chromium
+# (Debian: apt-get install chromium) and writes bin/report.html and
+# bin/report.png: look at the picture. No network is needed to render it.
+html-check: build
+	./$(BIN) -quick -no-progress -out bin -html bin/report.html $(SPEC) >/dev/null; \
+	  code=$$?; [ $$code -le 1 ] || exit $$code
+	chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+	  --disable-background-networking --disable-component-update --disable-sync \
+	  --user-data-dir=$$(mktemp -d) --screenshot=bin/report.png --window-size=1400,3000 \
+	  file://$(CURDIR)/bin/report.html 2>/dev/null
+	@echo "wrote bin/report.html and bin/report.png"
 
 clean:
 	rm -rf bin

@@ -156,9 +156,9 @@ func compileAssertions(spec *scenario.Spec, withPrev bool) ([]assertion, error) 
 		if err != nil {
 			var fe *file.Error
 			if ok := asFileError(err, &fe); ok {
-				fail(max(fe.Line, 1), fe.Column, fe.Message)
+				fail(max(fe.Line, 1), fe.Column, explainCompileError(fe.Message, spec, withPrev))
 			} else {
-				fail(1, 0, err.Error())
+				fail(1, 0, explainCompileError(err.Error(), spec, withPrev))
 			}
 			continue
 		}
@@ -238,9 +238,9 @@ func offsetPos(src string, offset int) (line, col int) {
 }
 
 func suggestRun(name string, spec *scenario.Spec) string {
-	var all []string
-	for _, r := range spec.Runs {
-		all = append(all, r.Name)
+	all := runNames(spec)
+	if s := scenario.Suggest(name, all); s != "" {
+		return fmt.Sprintf(", did you mean %q?", s)
 	}
 	return " (runs: " + strings.Join(all, ", ") + ")"
 }

@@ -66,7 +66,7 @@ func BenchmarkTrial(b *testing.B) {
 			var tps float64
 			b.ReportAllocs()
 			for range b.N {
-				out := runTrial(ctx, run, zero, 1, b.TempDir(), nil)
+				out := runTrial(ctx, run, zero, 1, b.TempDir(), nil, nil)
 				if out.err != nil {
 					b.Fatal(out.err)
 				}

@@ -15,7 +15,7 @@ import (
 
 // RenderOptions say how Render writes the human report.
 type RenderOptions struct {
-	Format string // "table" (go-pretty boxes), "markdown" (GitHub-flavoured, suits a CI job summary), "csv"
+	Format string // "table" (go-pretty boxes), "markdown" (GitHub-flavoured, suits a CI job summary), "csv", "html" (engine/html.go)
 	Color  bool   // ANSI colour (only ever true when stdout is a terminal and NO_COLOR is unset; the caller decides)
 	Width  int    // the terminal width to fit; 0 means 120
 }
@@ -52,8 +52,10 @@ func Render(w io.Writer, res *Results, opts RenderOptions) error {
 		err = renderText(w, res, opts)
 	case "csv":
 		err = renderCSV(w, res)
+	case "html":
+		err = renderHTML(w, res)
 	default:
-		return fmt.Errorf("render: unknown format %q (want table, markdown or csv)", opts.Format)
+		return fmt.Errorf("render: unknown format %q (want table, markdown, csv or html)", opts.Format)
 	}
 	if err != nil {
 		return fmt.Errorf("render: %w", err)
@@ -219,6 +221,9 @@ func resultColumns(res *Results) (identity, latency, outcome []resultColumn) {
 			}
 			return r.paint("FAIL", sgrRed)
 		}},
+	}
+	if slices.ContainsFunc(res.Runs, func(run RunResult) bool { return run.Batches != nil }) {
+		outcome = append(outcome, batchColumn)
 	}
 	if slices.ContainsFunc(res.Runs, func(run RunResult) bool { return run.Error != "" }) {
 		outcome = append(outcome, resultColumn{header: "error", cell: func(r *reportWriter, run *RunResult) string {

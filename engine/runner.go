@@ -31,10 +31,14 @@ type Options struct {
 	Version   string           // scenrun's version, for the environment
 	Now       func() time.Time // the wall clock for started_at/finished_at; nil: time.Now
 	OnTrial   func(TrialStart) // called as each trial starts; may be nil
+	Logf      func(string, ...any)
+	// WorkerCommand starts one worker process of a run with processes > 1:
+	// a program that calls Worker with its stdin and stdout (scenrun passes
+	// its own executable and the hidden "__worker" subcommand).
+	WorkerCommand []string
 	// ProfileDir, when set, receives each counted trial's cpu, block and
 	// mutex profiles (profile.go); warm-ups are not profiled.
 	ProfileDir string
-	Logf       func(string, ...any)
 }
 
 // TrialStart describes a trial that is starting, with a live view of its
@@ -71,6 +75,9 @@ func NewRunner(spec *scenario.Spec, opts Options) (*Runner, error) {
 	if opts.TempDir == "" {
 		opts.TempDir = os.TempDir()
 	}
+	if err := checkRuns(spec); err != nil {
+		return nil, err
+	}
 	as, err := compileAssertions(spec, opts.Prev != nil)
 	if err != nil {
 		return nil, err
@@ -83,8 +90,12 @@ func NewRunner(spec *scenario.Spec, opts Options) (*Runner, error) {
 	return &Runner{spec: spec, opts: opts, assertions: as}, nil
 }
 
-// Validate compiles spec's assertions without running anything.
+// Validate checks spec's runs and compiles its assertions without running
+// anything.
 func Validate(spec *scenario.Spec) error {
+	if err := checkRuns(spec); err != nil {
+		return err
+	}
 	_, err := compileAssertions(spec, false)
 	return err
 }
@@ -140,6 +151,8 @@ func (r *Runner) Run(ctx context.Context) (*Results, error) {
 		errors  []string
 		err     error
 		dbPath  string
+		series  []Throughput
+		samples []latencySamples
 	}
 	states := make([]*state, len(selected))
 	for i, run := range selected {
@@ -163,7 +176,7 @@ func (r *Runner) Run(ctx context.Context) (*Results, error) {
 		if r.opts.ProfileDir != "" && !warm {
 			out = r.profiledTrial(ctx, s.run, k, n, profile, started)
 		} else {
-			out = runTrial(ctx, s.run, profile, r.opts.TimeScale, r.opts.TempDir, started)
+			out = runTrial(ctx, s.run, profile, r.opts.TimeScale, r.opts.TempDir, r.opts.WorkerCommand, started)
 		}
 		if out.dbPath != "" {
 			s.dbPath = out.dbPath
@@ -175,6 +188,9 @@ func (r *Runner) Run(ctx context.Context) (*Results, error) {
 		}
 		if !warm && (out.err == nil || ctx.Err() == nil) && out.m.Segments.TotalWall.Count > 0 {
 			s.trials = append(s.trials, out.m)
+			out.throughput.Trial = len(s.trials)
+			s.series = append(s.series, out.throughput)
+			s.samples = append(s.samples, out.samples)
 		}
 	}
 	for k := 0; k < maxWarm && ctx.Err() == nil; k++ {
@@ -197,7 +213,8 @@ func (r *Runner) Run(ctx context.Context) (*Results, error) {
 		if len(s.trials) == 0 && s.err == nil {
 			continue // never started: interrupted before it
 		}
-		rr := RunResult{Name: s.run.Name, RunConfig: runConfig(s.run.Config), Pragmas: s.pragmas, Trials: s.trials, Errors: s.errors, DBPath: s.dbPath}
+		rr := RunResult{Name: s.run.Name, RunConfig: runConfig(s.run.Config), Pragmas: s.pragmas, Trials: s.trials, Errors: s.errors, DBPath: s.dbPath,
+			LatencyCDF: newLatencyCDF(s.samples), Throughput: s.series}
 		if rr.Trials == nil {
 			rr.Trials = []Measurement{}
 		}
