@@ -41,8 +41,9 @@ bench:
 # The pieces, as Go benchmarks: fsm Apply/ApplyBatch/raw loop, engine
 # summarize, draw and a whole trial per mode.
 gobench:
-	$(GO) test -run '^$$' -bench . -benchtime 200x ./fsm
-	$(GO) test -run '^$$' -bench . -benchtime 5x ./engine
+	$(GO) test -run '^$$' -bench . -benchtime 20000x ./fsm
+	$(GO) test -run '^$$' -bench 'Summarize|Draw' ./engine
+	$(GO) test -run '^$$' -bench 'Trial' -benchtime 5x ./engine
 
 # Renders the HTML report of $(SPEC) under -quick in headless Chromium
 # (Debian: apt-get install chromium) and writes bin/report.html and
