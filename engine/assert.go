@@ -432,7 +432,10 @@ func (st *evalState) lower(a, b *RunResult, seg, stat string) (bool, error) {
 	case p >= st.gate.Alpha:
 		st.reasons = append(st.reasons, fmt.Sprintf("%s, p=%.3g ≥ α=%g: not significant", head, p, st.gate.Alpha))
 		return false, nil
-	case math.IsNaN(md) || -md <= st.gate.NoiseFloorPct:
+	case math.IsNaN(md) || md >= 0:
+		st.reasons = append(st.reasons, fmt.Sprintf("%s, p=%.3g, median change %+.1f%%: %s is not lower", head, p, md, b.Name))
+		return false, nil
+	case -md <= st.gate.NoiseFloorPct:
 		st.reasons = append(st.reasons, fmt.Sprintf("%s, p=%.3g, median change %+.1f%% within the noise floor of %g%%", head, p, md, st.gate.NoiseFloorPct))
 		return false, nil
 	}

@@ -28,6 +28,7 @@ type Options struct {
 	Filter    *regexp.Regexp   // only runs whose name matches; nil: all
 	TempDir   string           // where run databases go; "" means os.TempDir()
 	Prev      *Results         // an earlier results file (-baseline)
+	PrevFile  string           // its path, for the report
 	Version   string           // scenrun's version, for the environment
 	Now       func() time.Time // the wall clock for started_at/finished_at; nil: time.Now
 	OnTrial   func(TrialStart) // called as each trial starts; may be nil
@@ -114,6 +115,7 @@ func (r *Runner) Run(ctx context.Context) (*Results, error) {
 		Scenario: spec.Name, SpecFile: spec.File, Description: spec.Description,
 		StartedAt: r.opts.Now().UTC(), Environment: NewEnvironment(r.opts.Version),
 		PercentileMethod: PercentileMethod, TimeScale: r.opts.TimeScale,
+		Gate: &GateSettings{Alpha: spec.Gate.Alpha, NoiseFloorPct: spec.Gate.NoiseFloorPct},
 		Runs: []RunResult{}, Comparisons: []Comparison{}, Assertions: []AssertionResult{},
 	}
 	selected := r.Selected()
@@ -190,6 +192,7 @@ func (r *Runner) Run(ctx context.Context) (*Results, error) {
 		}
 		if len(s.trials) > 0 {
 			rr.Measurement = combine(s.trials)
+			rr.CI95 = ci95(s.trials)
 		}
 		if s.err != nil {
 			rr.Error = s.err.Error()
@@ -215,6 +218,10 @@ func (r *Runner) Run(ctx context.Context) (*Results, error) {
 				res.Comparisons = append(res.Comparisons, compareRuns(base, run, c, spec.Gate))
 			}
 		}
+	}
+	if r.opts.Prev != nil {
+		res.BaselineFile = r.opts.PrevFile
+		res.Comparisons = append(res.Comparisons, baselineComparisons(spec, res.Runs, r.opts.Prev, r.opts.PrevFile)...)
 	}
 	var prev map[string]RunResult
 	if r.opts.Prev != nil {
