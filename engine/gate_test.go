@@ -290,3 +290,28 @@ func TestIntervalJSON(t *testing.T) {
 		t.Errorf("got %s, want %s", got, want)
 	}
 }
+
+// TestAssertionFunctionsSeeTheResults runs a spec for real: run("…") and
+// lower() must read the runs' results and lower()'s explanation must reach
+// the detail (expr binds functions when it compiles, before any result).
+func TestAssertionFunctionsSeeTheResults(t *testing.T) {
+	spec := parse(t, `
+version: 1
+name: a
+defaults: {files: 5, concurrency: 1}
+runs: [{name: one}, {name: two}]
+assertions:
+  - {name: by run(), expr: 'run("one").indexed == 5'}
+  - {name: lower, expr: 'not lower(one, one, "db_total_ms", "p95")'}
+`)
+	res, err := runSpec(t, spec, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := res.Assertions[0]; !a.Passed {
+		t.Errorf("run(): got %+v, want pass", a)
+	}
+	if a := res.Assertions[1]; !a.Passed || !strings.Contains(a.Detail, "lower(one, one, db_total_ms p95)") || !strings.Contains(a.Detail, "single trial") {
+		t.Errorf("lower: got %+v, want pass with lower's explanation", a)
+	}
+}

@@ -227,7 +227,11 @@ func (r *Runner) Run(ctx context.Context) (*Results, error) {
 	if r.opts.Prev != nil {
 		prev = map[string]RunResult{}
 		for _, pr := range r.opts.Prev.Runs {
-			prev[pr.Name] = pr
+			// Named as the assertion reaches it, so that lower()'s
+			// explanations tell the earlier run from the current one.
+			name := pr.Name
+			pr.Name = "prev." + name
+			prev[name] = pr
 		}
 	}
 	res.Assertions = evaluate(spec, r.assertions, res.Runs, skipped, prev)

@@ -206,6 +206,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env envir
 			return exitUsage
 		}
 	}
+	if err := checkReportPaths(c); err != nil {
+		fmt.Fprintf(stderr, "scenrun: %v\n", err)
+		return exitUsage
+	}
 	var filter *regexp.Regexp
 	if c.runRE != "" {
 		filter = regexp.MustCompile(c.runRE)
@@ -221,7 +225,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env envir
 			bad = true
 			continue
 		}
-		r, err := engine.NewRunner(spec, engine.Options{TimeScale: c.timeScale, Filter: filter, Prev: prev, Version: scenrunVersion()})
+		r, err := engine.NewRunner(spec, engine.Options{TimeScale: c.timeScale, Filter: filter, Prev: prev, PrevFile: c.baseline, Version: scenrunVersion()})
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			bad = true
@@ -239,20 +243,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env envir
 	}
 
 	code := exitOK
+	var all []*engine.Results
 	for _, r := range runners {
 		if ctx.Err() != nil {
 			break
 		}
-		code = max(code, runOne(ctx, r, c, stdout, stderr, env))
+		rc, res := runOne(ctx, r, c, stdout, stderr, env)
+		code = max(code, rc)
+		all = append(all, res)
 	}
+	code = max(code, writeReports(c, all, stderr))
 	if ctx.Err() != nil {
 		return exitInterrupted
 	}
 	return code
 }
 
-// runOne carries out one spec and writes its reports; it returns the exit code.
-func runOne(ctx context.Context, r *engine.Runner, c *config, stdout, stderr io.Writer, env environ) int {
+// runOne carries out one spec and writes its reports; it returns the exit
+// code and the results.
+func runOne(ctx context.Context, r *engine.Runner, c *config, stdout, stderr io.Writer, env environ) (int, *engine.Results) {
 	res, runErr := r.Run(ctx)
 	code := exitOK
 	for _, a := range res.Assertions {
@@ -316,7 +325,13 @@ func runOne(ctx context.Context, r *engine.Runner, c *config, stdout, stderr io.
 		}
 		fmt.Fprintf(w, "\nResults: %s\n", jsonPath)
 	}
-	return code
+	if env.summary != "" {
+		if err := appendSummary(env.summary, res); err != nil {
+			fmt.Fprintf(stderr, "scenrun: GITHUB_STEP_SUMMARY: %v\n", err)
+			code = max(code, exitRunFailed)
+		}
+	}
+	return code, res
 }
 
 // validate checks specs without running them.
