@@ -20,12 +20,12 @@ import (
 
 // An assertion is a compiled, type-checked assertion of a spec.
 type assertion struct {
-	spec    scenario.Assertion
-	prog    *vm.Program
+	spec scenario.Assertion
+	prog *vm.Program
 	// st is the state the program's functions (run, lower) were bound to
 	// when it was compiled: expr keeps the functions given at compile time,
 	// so evaluation must fill in this state, not a new one.
-	st *evalState
+	st      *evalState
 	names   []string // runs it names, directly or through run("…")
 	allRuns bool     // it reads `runs`
 }

@@ -208,7 +208,7 @@ func TestJUnitThroughRun(t *testing.T) {
 		Suites   []struct {
 			Name  string `xml:"name,attr"`
 			Cases []struct {
-				Name    string    `xml:"name,attr"`
+				Name    string `xml:"name,attr"`
 				Failure *struct {
 					Message string `xml:"message,attr"`
 				} `xml:"failure"`
