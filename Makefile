@@ -4,7 +4,7 @@ BIN     := bin/scenrun
 SPEC    ?= scenarios/mitigation.yaml
 FUZZTIME ?= 10s
 
-.PHONY: build run test race fuzz bench lint clean
+.PHONY: build run test race fuzz bench aa lint clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/scenrun
@@ -29,6 +29,12 @@ lint:
 
 bench: build
 	./scripts/bench.sh
+	$(MAKE) aa
+
+# The gate's honesty: how often lower() finds a difference between two
+# identical runs (scenarios/aa-test.yaml, AA_REPS repetitions, default 20).
+aa: build
+	./scripts/aa.sh
 
 clean:
 	rm -rf bin

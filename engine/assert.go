@@ -28,6 +28,7 @@ type assertion struct {
 	st      *evalState
 	names   []string // runs it names, directly or through run("…")
 	allRuns bool     // it reads `runs`
+	prev    bool     // it reads `prev`, which needs -baseline
 }
 
 // reserved are the names of the assertion environment; a run with one of
@@ -176,6 +177,9 @@ func compileAssertions(spec *scenario.Spec, withPrev bool) ([]assertion, error) 
 				}
 				if n.Value == "runs" {
 					c.allRuns = true
+				}
+				if n.Value == "prev" {
+					c.prev = true
 				}
 			case *ast.CallNode:
 				id, isID := n.Callee.(*ast.IdentifierNode)

@@ -69,16 +69,29 @@ func NewRunner(spec *scenario.Spec, opts Options) (*Runner, error) {
 	if opts.TempDir == "" {
 		opts.TempDir = os.TempDir()
 	}
-	as, err := compileAssertions(spec, opts.Prev != nil)
+	// prev is always typed, so that a spec reading it is valid; running
+	// one needs the earlier results.
+	as, err := compileAssertions(spec, true)
 	if err != nil {
 		return nil, err
+	}
+	if opts.Prev == nil {
+		var errs scenario.Errors
+		for _, a := range as {
+			if a.prev {
+				errs = append(errs, &scenario.Error{File: spec.File, Pos: a.spec.Pos, Msg: fmt.Sprintf("assertion %q reads prev: give the earlier results with -baseline FILE", a.spec.Name)})
+			}
+		}
+		if len(errs) > 0 {
+			return nil, errs
+		}
 	}
 	return &Runner{spec: spec, opts: opts, assertions: as}, nil
 }
 
 // Validate compiles spec's assertions without running anything.
 func Validate(spec *scenario.Spec) error {
-	_, err := compileAssertions(spec, false)
+	_, err := compileAssertions(spec, true)
 	return err
 }
 
