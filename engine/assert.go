@@ -28,7 +28,6 @@ type assertion struct {
 	st      *evalState
 	names   []string // runs it names, directly or through run("…")
 	allRuns bool     // it reads `runs`
-	prev    bool     // it reads `prev`, which needs -baseline
 }
 
 // reserved are the names of the assertion environment; a run with one of
@@ -161,9 +160,9 @@ func compileAssertions(spec *scenario.Spec, withPrev bool) ([]assertion, error) 
 		if err != nil {
 			var fe *file.Error
 			if ok := asFileError(err, &fe); ok {
-				fail(max(fe.Line, 1), fe.Column, fe.Message)
+				fail(max(fe.Line, 1), fe.Column, explainCompileError(fe.Message, spec, withPrev))
 			} else {
-				fail(1, 0, err.Error())
+				fail(1, 0, explainCompileError(err.Error(), spec, withPrev))
 			}
 			continue
 		}
@@ -177,9 +176,6 @@ func compileAssertions(spec *scenario.Spec, withPrev bool) ([]assertion, error) 
 				}
 				if n.Value == "runs" {
 					c.allRuns = true
-				}
-				if n.Value == "prev" {
-					c.prev = true
 				}
 			case *ast.CallNode:
 				id, isID := n.Callee.(*ast.IdentifierNode)
@@ -246,9 +242,9 @@ func offsetPos(src string, offset int) (line, col int) {
 }
 
 func suggestRun(name string, spec *scenario.Spec) string {
-	var all []string
-	for _, r := range spec.Runs {
-		all = append(all, r.Name)
+	all := runNames(spec)
+	if s := scenario.Suggest(name, all); s != "" {
+		return fmt.Sprintf(", did you mean %q?", s)
 	}
 	return " (runs: " + strings.Join(all, ", ") + ")"
 }

@@ -315,24 +315,3 @@ assertions:
 		t.Errorf("lower: got %+v, want pass with lower's explanation", a)
 	}
 }
-
-func TestPrevNeedsBaseline(t *testing.T) {
-	spec := parse(t, `
-version: 1
-name: a
-runs: [{name: one}]
-assertions:
-  - {name: plain, expr: 'one.indexed == 818'}
-  - {name: against prev, expr: 'one.indexed == prev.one.indexed'}
-`)
-	if err := Validate(spec); err != nil {
-		t.Errorf("Validate: got %v, want a valid spec", err)
-	}
-	_, err := NewRunner(spec, Options{})
-	if err == nil || err.Error() != `test.yaml:7:33: assertion "against prev" reads prev: give the earlier results with -baseline FILE` {
-		t.Errorf("NewRunner without Prev: got %v", err)
-	}
-	if _, err := NewRunner(spec, Options{Prev: &Results{}}); err != nil {
-		t.Errorf("NewRunner with Prev: got %v", err)
-	}
-}

@@ -225,6 +225,9 @@ func resultColumns(res *Results) (identity, latency, outcome []resultColumn) {
 			return r.paint("FAIL", sgrRed)
 		}},
 	}
+	if slices.ContainsFunc(res.Runs, func(run RunResult) bool { return run.Batches != nil }) {
+		outcome = append(outcome, batchColumn)
+	}
 	if slices.ContainsFunc(res.Runs, func(run RunResult) bool { return run.Error != "" }) {
 		outcome = append(outcome, resultColumn{header: "error", cell: func(r *reportWriter, run *RunResult) string {
 			if run.Error == "" {

@@ -33,6 +33,10 @@ type Options struct {
 	Now       func() time.Time // the wall clock for started_at/finished_at; nil: time.Now
 	OnTrial   func(TrialStart) // called as each trial starts; may be nil
 	Logf      func(string, ...any)
+	// WorkerCommand starts one worker process of a run with processes > 1:
+	// a program that calls Worker with its stdin and stdout (scenrun passes
+	// its own executable and the hidden "__worker" subcommand).
+	WorkerCommand []string
 }
 
 // TrialStart describes a trial that is starting, with a live view of its
@@ -69,29 +73,23 @@ func NewRunner(spec *scenario.Spec, opts Options) (*Runner, error) {
 	if opts.TempDir == "" {
 		opts.TempDir = os.TempDir()
 	}
-	// prev is always typed, so that a spec reading it is valid; running
-	// one needs the earlier results.
-	as, err := compileAssertions(spec, true)
-	if err != nil {
+	if err := checkRuns(spec); err != nil {
 		return nil, err
 	}
-	if opts.Prev == nil {
-		var errs scenario.Errors
-		for _, a := range as {
-			if a.prev {
-				errs = append(errs, &scenario.Error{File: spec.File, Pos: a.spec.Pos, Msg: fmt.Sprintf("assertion %q reads prev: give the earlier results with -baseline FILE", a.spec.Name)})
-			}
-		}
-		if len(errs) > 0 {
-			return nil, errs
-		}
+	as, err := compileAssertions(spec, opts.Prev != nil)
+	if err != nil {
+		return nil, err
 	}
 	return &Runner{spec: spec, opts: opts, assertions: as}, nil
 }
 
-// Validate compiles spec's assertions without running anything.
+// Validate checks spec's runs and compiles its assertions without running
+// anything.
 func Validate(spec *scenario.Spec) error {
-	_, err := compileAssertions(spec, true)
+	if err := checkRuns(spec); err != nil {
+		return err
+	}
+	_, err := compileAssertions(spec, false)
 	return err
 }
 
@@ -166,7 +164,7 @@ func (r *Runner) Run(ctx context.Context) (*Results, error) {
 					Progress: func() (int, int64) { return int(t.done.Load()), t.transitions.Load() }})
 			}
 		}
-		out := runTrial(ctx, s.run, profile, r.opts.TimeScale, r.opts.TempDir, started)
+		out := runTrial(ctx, s.run, profile, r.opts.TimeScale, r.opts.TempDir, r.opts.WorkerCommand, started)
 		if out.dbPath != "" {
 			s.dbPath = out.dbPath
 		}

@@ -244,7 +244,7 @@ assertions:
 		t.Fatalf("got %v, want three errors", err)
 	}
 	want := []string{
-		`test.yaml:6:15: assertion "typo": type engine.RunResult has no field lock_wiat_ms`,
+		`test.yaml:6:15: assertion "typo": a run has no field lock_wiat_ms, did you mean lock_wait_ms?`,
 		`test.yaml:8:11: assertion "not bool": expected bool, but got int`,
 		`test.yaml:10:15: assertion "missing run": run("zwei"): no run of that name (runs: one)`,
 	}

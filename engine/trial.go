@@ -36,6 +36,13 @@ type trial struct {
 	profile scenario.Profile
 	scale   float64
 
+	// part and parts select this process's files with processes > 1: file i
+	// is worked here when i % parts == part (parts is 1 in one process).
+	part, parts int
+	// onFile, when set, is told of every file as it ends and of every worker
+	// that could not start (i = -1): a worker process streams them back.
+	onFile func(i int, err error)
+
 	lockWait, dbTotal, dispatch, api, total []float64
 	committed                               []int32      // state changes committed per file
 	final                                   []fsm.State  // state each file ended in, per the machine
@@ -52,7 +59,7 @@ type trial struct {
 
 // runTrial carries out one trial of run: a fresh database in its own
 // temporary directory, seeded, worked through, measured and checked.
-func runTrial(ctx context.Context, run scenario.Run, profile scenario.Profile, scale float64, tmpRoot string, started func(*trial)) (out trialOutcome) {
+func runTrial(ctx context.Context, run scenario.Run, profile scenario.Profile, scale float64, tmpRoot string, workerCmd []string, started func(*trial)) (out trialOutcome) {
 	cfg := run.Config
 	if cfg.Timeout > 0 {
 		var cancel context.CancelFunc
@@ -73,11 +80,7 @@ func runTrial(ctx context.Context, run scenario.Run, profile scenario.Profile, s
 		os.RemoveAll(dir)
 	}()
 
-	opts := fsm.Options{Path: path, TxLock: cfg.TxLock, ConnectSQL: cfg.ConnectSQL}
-	for _, p := range cfg.Pragmas {
-		opts.Pragmas = append(opts.Pragmas, fsm.Pragma{Name: p.Name, Value: p.Value})
-	}
-	db, err := fsm.Open(ctx, opts)
+	db, err := fsm.Open(ctx, dbOptions(path, cfg))
 	if err != nil {
 		out.err = err
 		return out
@@ -96,44 +99,72 @@ func runTrial(ctx context.Context, run scenario.Run, profile scenario.Profile, s
 		started(t)
 	}
 	walStart := db.WALSize()
-	w, err := newWriter(ctx, cfg.Connection, db, cfg.PoolSize, cfg.BatchSize)
-	if err != nil {
-		out.err = fmt.Errorf("%s: %w", cfg.Connection, err)
-		return out
+	var (
+		elapsed    time.Duration
+		walEnd     int64
+		werr, perr error
+		batches    *BatchStats
+	)
+	if cfg.Processes > 1 {
+		elapsed, walEnd, batches, werr, perr = t.workProcesses(ctx, db, workerCmd)
+	} else {
+		w, err := newWriter(ctx, cfg.Connection, db, cfg.PoolSize, cfg.BatchSize)
+		if err != nil {
+			out.err = fmt.Errorf("%s: %w", cfg.Connection, err)
+			return out
+		}
+		start := time.Now()
+		t.work(ctx, w)
+		elapsed = time.Since(start)
+		// The WAL is measured before the writer closes its connections:
+		// closing the last one checkpoints and removes it.
+		walEnd = db.WALSize()
+		werr = w.close()
+		batches = w.batches()
 	}
-	start := time.Now()
-	t.work(ctx, w)
-	elapsed := time.Since(start)
-	// The WAL is measured before the writer closes its connections: closing
-	// the last one checkpoints and removes it.
-	walEnd := db.WALSize()
-	werr := w.close()
 	out.m = t.measure(elapsed)
-	out.m.Batches = w.batches()
+	out.m.Batches = batches
 	out.m.WALSizeStartBytes = walStart
 	out.m.WALSizeEndBytes = walEnd
 	out.errors = t.errTexts
+	if p := t.unhandled.Load(); p != nil {
+		out.errors = append(out.errors, "panic: "+p.(string))
+	}
 
 	// The integrity check runs even after an interruption or a timeout, on a
 	// context of its own: what was committed must still be sound.
 	ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
 	out.m.Integrity, out.m.States, err = t.check(ictx, db)
-	switch {
-	case err != nil:
-		out.err = err
-	case context.Cause(ctx) != nil && ctx.Err() != nil:
-		out.err = context.Cause(ctx)
-	case t.unhandled.Load() != nil:
-		out.err = fmt.Errorf("worker panic: %v", t.unhandled.Load())
-	case t.errCount > 0:
-		out.err = fmt.Errorf("%d of %d files ended on an error; first: %v", t.errCount, cfg.Files, t.firstErr)
-	case werr != nil:
-		out.err = fmt.Errorf("close %s: %w", cfg.Connection, werr)
-	case out.m.Integrity != "ok":
-		out.err = fmt.Errorf("integrity: %s", out.m.Integrity)
+	out.err = t.verdict(ctx, err, werr, out.m.Integrity)
+	if perr != nil && err == nil && (context.Cause(ctx) == nil || ctx.Err() == nil) {
+		// A worker process that failed is why the trial failed, rather than
+		// its consequences (its files unreported, their integrity).
+		out.err = perr
 	}
 	return out
+}
+
+// verdict is why the trial failed, or nil: the integrity check could not
+// run, the trial was cut short, a worker panicked, files ended on errors,
+// the writer failed to close, or the integrity check found a problem.
+func (t *trial) verdict(ctx context.Context, checkErr, closeErr error, integrity string) error {
+	switch {
+	case checkErr != nil:
+		return checkErr
+	case context.Cause(ctx) != nil && ctx.Err() != nil:
+		return context.Cause(ctx)
+	case t.unhandled.Load() != nil:
+		first, _, _ := strings.Cut(t.unhandled.Load().(string), "\n")
+		return fmt.Errorf("worker panic: %s (stack in the errors)", first)
+	case t.errCount > 0:
+		return fmt.Errorf("%d of %d files ended on an error; first: %v", t.errCount, t.cfg.Files, t.firstErr)
+	case closeErr != nil:
+		return fmt.Errorf("close %s: %w", t.cfg.Connection, closeErr)
+	case integrity != "ok":
+		return fmt.Errorf("integrity: %s", integrity)
+	}
+	return nil
 }
 
 func newTrial(cfg scenario.Config, profile scenario.Profile, scale float64) *trial {
@@ -143,6 +174,7 @@ func newTrial(cfg scenario.Config, profile scenario.Profile, scale float64) *tri
 		lockWait: make([]float64, n), dbTotal: make([]float64, n), dispatch: make([]float64, n),
 		api: make([]float64, n), total: make([]float64, n),
 		committed: make([]int32, n), final: make([]fsm.State, n), fileErr: make([]bool, n),
+		parts: 1,
 	}
 }
 
@@ -162,22 +194,44 @@ func (t *trial) work(ctx context.Context, w writer) {
 			s, err := w.session(ctx)
 			if err != nil {
 				t.fail(-1, err)
+				t.ended(-1, err)
 				return
 			}
 			defer s.close()
 			for ctx.Err() == nil {
-				i := int(next.Add(1) - 1)
+				i := t.part + t.parts*int(next.Add(1)-1)
 				if i >= t.cfg.Files {
 					return
 				}
-				if err := t.file(ctx, s, i); err != nil {
+				err := t.guardedFile(ctx, s, i)
+				if err != nil {
 					t.fail(i, err)
 				}
 				t.done.Add(1)
+				t.ended(i, err)
 			}
 		}()
 	}
 	wg.Wait()
+}
+
+// guardedFile carries file i through its lifecycle and turns a panic into
+// the file's error, keeping the first stack: one bad file must not take its
+// worker's remaining files with it, and the run still fails.
+func (t *trial) guardedFile(ctx context.Context, s session, i int) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			t.unhandled.CompareAndSwap(nil, fmt.Sprintf("%v\n%s", r, debug.Stack()))
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return t.file(ctx, s, i)
+}
+
+func (t *trial) ended(i int, err error) {
+	if t.onFile != nil {
+		t.onFile(i, err)
+	}
 }
 
 func (t *trial) fail(i int, err error) {
@@ -228,17 +282,23 @@ func (t *trial) file(ctx context.Context, s session, i int) (err error) {
 		if err != nil {
 			return err
 		}
+		ok := false
+		defer func() {
+			if !ok {
+				m = fsm.NewMachine(from) // nothing was committed: an error, or a panic
+			}
+		}()
 		w0 := time.Now()
 		updated, committed, err := s.apply(ctx, fsm.Change{Path: path, Transition: tr, From: from, To: to, Version: version, Arg: arg})
 		lock += updated.Sub(w0)
 		db += committed.Sub(w0)
 		if err != nil {
-			m = fsm.NewMachine(from) // nothing was committed
 			if errors.Is(err, fsm.ErrConflict) {
 				t.conflicts.Add(1)
 			}
 			return err
 		}
+		ok = true
 		version++
 		t.committed[i]++
 		t.transitions.Add(1)

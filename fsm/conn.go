@@ -134,3 +134,9 @@ func (c *Conn) ApplyBatch(ctx context.Context, chs []Change, updated []time.Time
 	}
 	return time.Now(), nil
 }
+
+// Pragma reads a pragma's value on this connection, as Effective does on the
+// first: to check that a setting reached every connection.
+func (c *Conn) Pragma(ctx context.Context, name string) (string, error) {
+	return readPragma(ctx, c.c, name)
+}

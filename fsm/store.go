@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -37,6 +38,7 @@ type DB struct {
 	db        *sql.DB
 	opts      Options
 	effective []Pragma
+	connects  *atomic.Int64 // connections opened: the connect hook's calls
 }
 
 // ErrConflict is an optimistic-concurrency conflict: the UPDATE matched no row
@@ -78,8 +80,12 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	q := url.Values{}
 	q.Set("_txlock", opts.TxLock)
 	dsn := "file:" + opts.Path + "?" + q.Encode()
-	drv := &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error { return setup(c, opts) }}
-	d := &DB{db: sql.OpenDB(connector{dsn: dsn, drv: drv}), opts: opts}
+	connects := &atomic.Int64{}
+	drv := &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+		connects.Add(1)
+		return setup(c, opts)
+	}}
+	d := &DB{db: sql.OpenDB(connector{dsn: dsn, drv: drv}), opts: opts, connects: connects}
 	if err := d.check(ctx); err != nil {
 		d.db.Close()
 		return nil, fmt.Errorf("open %s: %w", opts.Path, err)
@@ -162,6 +168,11 @@ func readPragma(ctx context.Context, conn *sql.Conn, name string) (string, error
 
 // Effective is each pragma's value as read back after it was applied.
 func (d *DB) Effective() []Pragma { return append([]Pragma(nil), d.effective...) }
+
+// Connects is how many connections have been opened so far, each through
+// the connect hook that applies the pragmas and connect SQL: a measure of
+// connection churn.
+func (d *DB) Connects() int64 { return d.connects.Load() }
 
 // Path is the database file's path.
 func (d *DB) Path() string { return d.opts.Path }

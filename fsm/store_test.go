@@ -6,8 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"time"
 	"testing"
+	"time"
 )
 
 var walNormal = []Pragma{{"journal_mode", "wal"}, {"synchronous", "normal"}, {"busy_timeout", "5000"}}

@@ -131,3 +131,23 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func FuzzSet(f *testing.F) {
+	for _, s := range []string{"files=10", "pragmas.Cache_Size=-1", "timeout=1s", "setup_sql=[a, b]", "connect_sql={a: b}", "profile=slow", "seed=-9", "keep_db=true", "=", "x", "pragmas.=1", "files=&a 1", "files=*a"} {
+		f.Add(s)
+	}
+	const src = "version: 1\nname: s\nprofiles: {slow: {latency: 1s}}\nruns: [{name: a, files: 3}]\nmatrix: {concurrency: [1, 2]}\n"
+	f.Fuzz(func(t *testing.T, set string) {
+		s, err := Parse("f.yaml", []byte(src), []string{set})
+		if err != nil {
+			es, ok := err.(Errors)
+			if !ok || len(es) != 1 || es[0].Line != 0 || !strings.HasPrefix(es[0].Msg, "-set ") {
+				t.Fatalf("got %v, want one -set error", err)
+			}
+			return
+		}
+		if len(s.Runs) != 3 {
+			t.Fatalf("got %d runs, want 3", len(s.Runs))
+		}
+	})
+}

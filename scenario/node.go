@@ -109,7 +109,7 @@ func (p *parser) mergedPairs(r report, m *yaml.Node, fold bool, active map[*yaml
 		}
 		name := norm(k.Value)
 		if f, ok := first[name]; ok {
-			r(m.Content[i], fmt.Sprintf("field %s given twice (first at %s)", quote(k.Value), posOf(f)))
+			r(m.Content[i], fmt.Sprintf("field %s given twice (first at %s)", quote(k.Value), posOf(f).lineCol()))
 			continue
 		}
 		first[name] = m.Content[i]

@@ -45,6 +45,10 @@ type parser struct {
 	errs     Errors
 	profiles map[string]Profile
 	merged   map[mergeKey][]pair // the pairs of mappings merged from
+
+	// matrixBad is set when the matrix could not be expanded: references to
+	// run names are then not checked, since they may name matrix runs.
+	matrixBad bool
 }
 
 // errf reports a problem in the file at n.
@@ -186,7 +190,11 @@ func (p *parser) parse(data []byte, sets []string) *Spec {
 		s.Runs = append(s.Runs, p.expandMatrix(kv.key, m, s.Defaults, names)...)
 	}
 	if !runsGiven && !matrixGiven {
-		p.errf(top, "no runs: add `runs` or `matrix`")
+		at := top
+		if kv, ok := fields["runs"]; ok {
+			at = kv.val
+		}
+		p.errf(at, "no runs: add `runs` or `matrix`")
 	}
 
 	if n, ok := given("compare"); ok {
@@ -214,7 +222,6 @@ func (p *parser) decodeProfiles(m *yaml.Node) {
 		}
 		if !profileNameRE.MatchString(name) {
 			p.errf(kv.key, `profile name %s: want letters, digits, "_", "." and "-"`, quote(name))
-			continue
 		}
 		// Registered even when bad, so that its uses do not also fail.
 		p.profiles[name] = p.decodeProfile(name, deref(kv.val))
@@ -231,12 +238,12 @@ func (p *parser) decodeProfile(name string, m *yaml.Node) Profile {
 	for _, kv := range p.pairs(p.report, m, false) {
 		switch kv.name {
 		case "upload":
-			splitKey = cmpOr(splitKey, kv.key)
+			splitKey = firstNode(splitKey, kv.key)
 			if l, ok := p.latency("upload", kv.val); ok {
 				pr.Upload = l
 			}
 		case "import":
-			splitKey = cmpOr(splitKey, kv.key)
+			splitKey = firstNode(splitKey, kv.key)
 			if l, ok := p.latency("import", kv.val); ok {
 				pr.Import = l
 			}
@@ -259,7 +266,7 @@ func (p *parser) decodeProfile(name string, m *yaml.Node) Profile {
 	return pr
 }
 
-func cmpOr(a, b *yaml.Node) *yaml.Node {
+func firstNode(a, b *yaml.Node) *yaml.Node {
 	if a != nil {
 		return a
 	}
@@ -388,7 +395,7 @@ func (p *parser) decodeRuns(n *yaml.Node, defaults Config, ops []setOp, names ma
 				p.errf(nameNode, `name: want letters, digits, "_", "." and "-", got %s`, quote(name))
 			}
 			if first, dup := names[name]; dup {
-				p.errf(nameNode, "run name %s given twice (first at %s)", quote(name), first)
+				p.errf(nameNode, "run name %s given twice (first at %s)", quote(name), first.lineCol())
 			} else {
 				names[name] = run.Pos
 			}
@@ -407,6 +414,7 @@ func (p *parser) decodeRuns(n *yaml.Node, defaults Config, ops []setOp, names ma
 func (p *parser) expandMatrix(key, m *yaml.Node, defaults Config, names map[string]Pos) []Run {
 	if m.Kind != yaml.MappingNode {
 		p.errf(m, "matrix: want a mapping of run fields to lists of values, got %s", describe(m))
+		p.matrixBad = true
 		return nil
 	}
 	type axis struct {
@@ -453,10 +461,12 @@ func (p *parser) expandMatrix(key, m *yaml.Node, defaults Config, names map[stri
 		total *= len(v.Content)
 		if total > maxMatrixRuns {
 			p.errf(key, "matrix: more than %d runs", maxMatrixRuns)
+			p.matrixBad = true
 			return nil
 		}
 	}
 	if !ok {
+		p.matrixBad = true
 		return nil
 	}
 	var runs []Run
@@ -477,7 +487,7 @@ func (p *parser) expandMatrix(key, m *yaml.Node, defaults Config, names map[stri
 		case own[name]:
 			p.errf(key, "matrix: run name %s comes out twice", quote(name))
 		case dup:
-			p.errf(key, "matrix: run name %s given twice (first at %s)", quote(name), first)
+			p.errf(key, "matrix: run name %s given twice (first at %s)", quote(name), first.lineCol())
 		default:
 			own[name] = true
 			names[name] = posOf(key)
@@ -504,6 +514,9 @@ func (p *parser) runRef(field string, n *yaml.Node, runs []Run, names map[string
 		return "", false
 	}
 	if _, ok := names[s]; !ok {
+		if p.matrixBad {
+			return "", false
+		}
 		var all []string
 		for _, r := range runs {
 			if !slices.Contains(all, r.Name) {

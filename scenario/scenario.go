@@ -13,7 +13,9 @@ import (
 // means no position (a -set override, or the file as a whole).
 type Pos struct{ Line, Col int }
 
-func (p Pos) String() string { return strconv.Itoa(p.Line) + ":" + strconv.Itoa(p.Col) }
+// lineCol formats p as LINE:COL. It is not String: Error embeds Pos, and a
+// promoted String would print only the position.
+func (p Pos) lineCol() string { return strconv.Itoa(p.Line) + ":" + strconv.Itoa(p.Col) }
 
 // Error is one problem in a spec, at a position.
 type Error struct {
@@ -31,7 +33,7 @@ func (e *Error) Error() string {
 		b.WriteString(":")
 	}
 	if e.Line > 0 {
-		b.WriteString(e.Pos.String())
+		b.WriteString(e.lineCol())
 		b.WriteString(":")
 	}
 	if b.Len() > 0 {

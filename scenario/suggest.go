@@ -45,3 +45,7 @@ func levenshtein(a, b string) int {
 	}
 	return prev[len(rb)]
 }
+
+// Suggest returns the option s was most likely meant to be, as the spec's
+// own errors suggest it, or "" if none is near.
+func Suggest(s string, options []string) string { return suggest(s, options) }

@@ -81,6 +81,9 @@ func syntaxError(file string, data []byte, err error) *Error {
 				}
 			}
 		}
+		if strings.HasPrefix(msg, "did not find expected") {
+			p.Col = keyStart(lineText(data, p.Line), p.Col)
+		}
 		return &Error{File: file, Pos: p, Msg: msg}
 	}
 	if line <= 0 {
@@ -170,6 +173,21 @@ func locate(data []byte, msg string) (Pos, bool) {
 		return Pos{i + 1, firstCol(data, i+1)}, true
 	}
 	return Pos{}, false
+}
+
+// keyStart moves col back from a key's ':' to the key's first character:
+// the parser fails only once the ':' shows the key for what it is, but the
+// key is what is misplaced.
+func keyStart(line string, col int) int {
+	l := []rune(line)
+	if col < 1 || col > len(l) || l[col-1] != ':' {
+		return col
+	}
+	i := col - 1
+	for i > 0 && l[i-1] != ' ' && l[i-1] != '\t' {
+		i--
+	}
+	return i + 1
 }
 
 // lineText is line (1-based) of data, or "".

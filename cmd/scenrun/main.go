@@ -19,6 +19,10 @@ func main() {
 		stderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
 		noColor:   os.Getenv("NO_COLOR") != "",
 		summary:   os.Getenv("GITHUB_STEP_SUMMARY"),
+		stdin:     os.Stdin,
+	}
+	if exe, err := os.Executable(); err == nil {
+		env.executable = exe
 	}
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, env)
 	stop()

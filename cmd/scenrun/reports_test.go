@@ -12,8 +12,8 @@ import (
 	"github.com/scenrun/scenrun/engine"
 )
 
-// writeSpec writes a spec into dir and returns its path.
-func writeSpec(t *testing.T, dir, name, body string) string {
+// writeSpecIn writes a spec into dir and returns its path.
+func writeSpecIn(t *testing.T, dir, name, body string) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
 	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
@@ -22,8 +22,8 @@ func writeSpec(t *testing.T, dir, name, body string) string {
 	return p
 }
 
-// runCmd runs the command and returns its exit code, stdout and stderr.
-func runCmd(t *testing.T, env environ, args ...string) (int, string, string) {
+// runEnv runs the command in env and returns its exit code, stdout and stderr.
+func runEnv(t *testing.T, env environ, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code := run(context.Background(), args, &out, &errb, env)
@@ -74,10 +74,10 @@ func TestBaselineSameCommitNoRegression(t *testing.T) {
 	dir := t.TempDir()
 	first := filepath.Join(dir, "first.json")
 	second := filepath.Join(dir, "second.json")
-	if code, _, stderr := runCmd(t, environ{}, "-no-progress", "-json", first, writeSpec(t, dir, "sleepy.yaml", sleepSpec)); code != exitOK {
+	if code, _, stderr := runEnv(t, environ{}, "-no-progress", "-json", first, writeSpecIn(t, dir, "sleepy.yaml", sleepSpec)); code != exitOK {
 		t.Fatalf("first run: exit %d: %s", code, stderr)
 	}
-	code, stdout, stderr := runCmd(t, environ{}, "-no-progress", "-baseline", first, "-json", second, writeSpec(t, dir, "prev.yaml", prevSpec))
+	code, stdout, stderr := runEnv(t, environ{}, "-no-progress", "-baseline", first, "-json", second, writeSpecIn(t, dir, "prev.yaml", prevSpec))
 	if code != exitOK {
 		t.Fatalf("run against the baseline: exit %d, want 0\n%s\n%s", code, stdout, stderr)
 	}
@@ -127,10 +127,10 @@ func TestBaselineDetectsARegression(t *testing.T) {
 	dir := t.TempDir()
 	first := filepath.Join(dir, "first.json")
 	second := filepath.Join(dir, "second.json")
-	if code, _, stderr := runCmd(t, environ{}, "-no-progress", "-json", first, writeSpec(t, dir, "sleepy.yaml", sleepSpec)); code != exitOK {
+	if code, _, stderr := runEnv(t, environ{}, "-no-progress", "-json", first, writeSpecIn(t, dir, "sleepy.yaml", sleepSpec)); code != exitOK {
 		t.Fatalf("first run: exit %d: %s", code, stderr)
 	}
-	code, stdout, _ := runCmd(t, environ{}, "-no-progress", "-time-scale", "3", "-baseline", first, "-json", second, writeSpec(t, dir, "prev.yaml", prevSpec))
+	code, stdout, _ := runEnv(t, environ{}, "-no-progress", "-time-scale", "3", "-baseline", first, "-json", second, writeSpecIn(t, dir, "prev.yaml", prevSpec))
 	if code != exitAssertion {
 		t.Fatalf("got exit %d, want %d (a regression)\n%s", code, exitAssertion, stdout)
 	}
@@ -155,9 +155,9 @@ func TestBaselineDetectsARegression(t *testing.T) {
 
 func TestBaselineNotResults(t *testing.T) {
 	dir := t.TempDir()
-	spec := writeSpec(t, dir, "sleepy.yaml", sleepSpec)
-	notJSON := writeSpec(t, dir, "spec-as-baseline.yaml", sleepSpec)
-	other := writeSpec(t, dir, "package.json", `{"name": "x", "version": "1.0.0"}`)
+	spec := writeSpecIn(t, dir, "sleepy.yaml", sleepSpec)
+	notJSON := writeSpecIn(t, dir, "spec-as-baseline.yaml", sleepSpec)
+	other := writeSpecIn(t, dir, "package.json", `{"name": "x", "version": "1.0.0"}`)
 	tests := []struct{ name, file, want string }{
 		{"a YAML spec", notJSON, "not a scenrun results file"},
 		{"other JSON", other, `not a scenrun results file (no "scenario")`},
@@ -165,7 +165,7 @@ func TestBaselineNotResults(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, _, stderr := runCmd(t, environ{}, "-baseline", tt.file, spec)
+			code, _, stderr := runEnv(t, environ{}, "-baseline", tt.file, spec)
 			if code != exitUsage || !strings.Contains(stderr, "-baseline") || !strings.Contains(stderr, tt.want) {
 				t.Errorf("got exit %d, %q; want exit %d and %q", code, stderr, exitUsage, tt.want)
 			}
@@ -192,8 +192,8 @@ assertions:
 func TestJUnitThroughRun(t *testing.T) {
 	dir := t.TempDir()
 	junit := filepath.Join(dir, "junit.xml")
-	spec := writeSpec(t, dir, "gated.yaml", junitSpec)
-	code, stdout, stderr := runCmd(t, environ{}, "-no-progress", "-out", dir, "-junit", junit, "-run", "^one$", spec)
+	spec := writeSpecIn(t, dir, "gated.yaml", junitSpec)
+	code, stdout, stderr := runEnv(t, environ{}, "-no-progress", "-out", dir, "-junit", junit, "-run", "^one$", spec)
 	if code != exitAssertion {
 		t.Fatalf("got exit %d, want %d\n%s%s", code, exitAssertion, stdout, stderr)
 	}
@@ -230,8 +230,8 @@ func TestJUnitThroughRun(t *testing.T) {
 
 func TestJUnitMissingDirIsUsageError(t *testing.T) {
 	dir := t.TempDir()
-	spec := writeSpec(t, dir, "gated.yaml", junitSpec)
-	code, _, stderr := runCmd(t, environ{}, "-junit", filepath.Join(dir, "no", "junit.xml"), spec)
+	spec := writeSpecIn(t, dir, "gated.yaml", junitSpec)
+	code, _, stderr := runEnv(t, environ{}, "-junit", filepath.Join(dir, "no", "junit.xml"), spec)
 	if code != exitUsage || !strings.Contains(stderr, "does not exist") {
 		t.Errorf("got exit %d, %q; want a usage error before anything runs", code, stderr)
 	}
@@ -246,8 +246,8 @@ func TestStepSummaryAppended(t *testing.T) {
 	if err := os.WriteFile(summary, []byte("# earlier step\n\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	spec := writeSpec(t, dir, "gated.yaml", junitSpec)
-	code, _, stderr := runCmd(t, environ{summary: summary}, "-no-progress", "-out", dir, spec, spec)
+	spec := writeSpecIn(t, dir, "gated.yaml", junitSpec)
+	code, _, stderr := runEnv(t, environ{summary: summary}, "-no-progress", "-out", dir, spec, spec)
 	if code != exitAssertion {
 		t.Fatalf("got exit %d, want %d: %s", code, exitAssertion, stderr)
 	}

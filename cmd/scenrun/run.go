@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"regexp"
 	"runtime/debug"
 	"strings"
@@ -63,6 +62,8 @@ type environ struct {
 	stdoutTTY, stderrTTY bool
 	noColor              bool
 	summary              string // GITHUB_STEP_SUMMARY
+	stdin                io.Reader
+	executable           string // this program, re-executed as a worker for processes > 1
 }
 
 const usage = `usage:
@@ -90,6 +91,7 @@ type config struct {
 	runRE                 string
 	junit, baseline, html string
 	profile               string
+	tmpDir                string
 	noProgress            bool
 	specs                 []string
 }
@@ -114,6 +116,7 @@ func newFlagSet(c *config, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.html, "html", "", "also write a self-contained HTML report `file`")
 	fs.StringVar(&c.profile, "profile", "", "write pprof profiles (cpu, block, mutex) for each run into `dir`")
 	fs.BoolVar(&c.noProgress, "no-progress", false, "no progress display")
+	fs.StringVar(&c.tmpDir, "tmpdir", "", "directory for the runs' temporary databases (default $TMPDIR, else /tmp)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
@@ -124,13 +127,19 @@ func newFlagSet(c *config, stderr io.Writer) *flag.FlagSet {
 func parseScale(s string) (float64, error) {
 	var f float64
 	if _, err := fmt.Sscanf(s, "%g", &f); err != nil {
-		return 0, fmt.Errorf("want a number ≥ 0, got %q", s)
+		return 0, fmt.Errorf("want a number from 0 to 1e6, got %q", s)
 	}
 	if f < 0 || f > 1e6 {
 		return 0, fmt.Errorf("want a number from 0 to 1e6, got %q", s)
 	}
 	return f, nil
 }
+
+// flagError is an error the flag package has already reported.
+type flagError struct{ err error }
+
+func (e flagError) Error() string { return e.err.Error() }
+func (e flagError) Unwrap() error { return e.err }
 
 // parseArgs parses flags and spec paths, which may be interleaved
 // (`scenrun spec.yaml -quick`).
@@ -139,7 +148,7 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs := newFlagSet(c, stderr)
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, err
+			return nil, flagError{err}
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -184,11 +193,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env envir
 			return validate(args[1:], stdout, stderr)
 		case "plan":
 			return plan(args[1:], stdout, stderr)
+		case workerArg:
+			return worker(ctx, env.stdin, stdout, stderr)
 		}
 	}
 	c, err := parseArgs(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
+	}
+	var fe flagError
+	if errors.As(err, &fe) {
+		return exitUsage // the flag package has said what was wrong, with the usage
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "scenrun: %v\n", err)
@@ -225,7 +240,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env envir
 			bad = true
 			continue
 		}
-		r, err := engine.NewRunner(spec, engine.Options{TimeScale: c.timeScale, Filter: filter, Prev: prev, PrevFile: c.baseline, Version: scenrunVersion()})
+		r, err := engine.NewRunner(spec, engine.Options{TimeScale: c.timeScale, Filter: filter, TempDir: c.tmpDir, Prev: prev, PrevFile: c.baseline, Version: scenrunVersion(),
+			WorkerCommand: workerCommand(env)})
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			bad = true
@@ -317,6 +333,11 @@ func runOne(ctx context.Context, r *engine.Runner, c *config, stdout, stderr io.
 	}
 	if runErr != nil && !res.Interrupted {
 		fmt.Fprintf(stderr, "scenrun: %s: %v\n", res.SpecFile, runErr)
+		for _, run := range res.Runs {
+			if run.Error != "" {
+				fmt.Fprintf(stderr, "scenrun: %s: run %s: %s\n", res.SpecFile, run.Name, run.Error)
+			}
+		}
 	}
 	if jsonPath != "" {
 		w := stdout
@@ -368,5 +389,3 @@ func plan(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(stderr, "scenrun plan: not built yet")
 	return exitUsage
 }
-
-var _ = os.Stdout

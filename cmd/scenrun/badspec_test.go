@@ -1,0 +1,83 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite scenario/testdata/bad/expr_*.err from the current output")
+
+// emptyDir fails the test unless dir holds nothing.
+func emptyDir(t *testing.T, what, dir string) {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		t.Errorf("%s: got %s, want nothing", what, e.Name())
+	}
+}
+
+// TestBadSpecCorpus feeds every spec of scenario/testdata/bad to the command
+// as a user would, both to a run and to validate: each must exit 2 with
+// exactly the expected message on stderr, run nothing (no database directory
+// appears in TMPDIR) and write no results file. The messages of expr_* specs
+// come from the engine (assertions compile there); the rest are the same
+// text scenario's own golden test checks.
+func TestBadSpecCorpus(t *testing.T) {
+	t.Chdir("../../scenario") // the .err files name the specs as testdata/bad/…
+	files, err := filepath.Glob("testdata/bad/*.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 60 {
+		t.Errorf("got %d bad specs, want at least 60", len(files))
+	}
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".yaml")
+		t.Run(name, func(t *testing.T) {
+			golden := strings.TrimSuffix(f, ".yaml") + ".err"
+			want, err := os.ReadFile(golden)
+			if err != nil && !(*update && strings.HasPrefix(name, "expr_")) {
+				t.Fatal(err)
+			}
+			for _, args := range [][]string{
+				{"-out", "OUT", "-no-progress", f},
+				{"validate", f},
+			} {
+				out, tmp := t.TempDir(), t.TempDir()
+				t.Setenv("TMPDIR", tmp)
+				for i := range args {
+					if args[i] == "OUT" {
+						args[i] = out
+					}
+				}
+				var stdout, stderr bytes.Buffer
+				code := run(context.Background(), args, &stdout, &stderr, environ{})
+				if code != exitUsage {
+					t.Errorf("%s: got exit %d, want %d (stderr %q)", args[0], code, exitUsage, stderr.String())
+				}
+				if *update && strings.HasPrefix(name, "expr_") && args[0] == "validate" {
+					if err := os.WriteFile(golden, stderr.Bytes(), 0o644); err != nil {
+						t.Fatal(err)
+					}
+					continue
+				}
+				if got := stderr.String(); got != string(want) {
+					t.Errorf("%s: got stderr\n%s\nwant\n%s", args[0], got, want)
+				}
+				if stdout.Len() != 0 {
+					t.Errorf("%s: got stdout %q, want nothing", args[0], stdout.String())
+				}
+				emptyDir(t, "results directory", out)
+				emptyDir(t, "TMPDIR", tmp)
+			}
+		})
+	}
+}

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/scenrun/scenrun/engine"
+)
+
+// TestSignalStopsAndKeepsResults runs the real binary on a scenario whose
+// second run uses the realistic profile (2 s per API call), signals it once
+// that run's database exists, and checks what a user would: exit 130 within
+// a few seconds, the JSON written with interrupted true and the completed
+// first run, and no temporary database left behind.
+func TestSignalStopsAndKeepsResults(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "scenrun")
+	if b, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, b)
+	}
+	spec := writeSpec(t, `version: 1
+name: interrupted
+defaults: {files: 40, concurrency: 10}
+runs:
+  - name: quick
+  - name: slow
+    profile: realistic
+    connection: shared
+`)
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			tmp, out := t.TempDir(), t.TempDir()
+			jsonPath := filepath.Join(out, "results.json")
+			cmd := exec.Command(bin, "-json", jsonPath, "-no-progress", spec)
+			cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(60 * time.Second)
+			for {
+				if m, _ := filepath.Glob(filepath.Join(tmp, "scenrun-slow-*", "scenrun.db")); len(m) > 0 {
+					break
+				}
+				if time.Now().After(deadline) {
+					cmd.Process.Kill()
+					cmd.Wait()
+					t.Fatalf("the slow run never started; stderr %s", stderr.String())
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			// Let the workers get into their API calls and SQLite writes.
+			time.Sleep(300 * time.Millisecond)
+			signalled := time.Now()
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			err := cmd.Wait()
+			took := time.Since(signalled)
+			var ee *exec.ExitError
+			if code := cmd.ProcessState.ExitCode(); code != exitInterrupted || (err != nil && !errors.As(err, &ee)) {
+				t.Errorf("got exit %d (%v), want %d; stderr %s", code, err, exitInterrupted, stderr.String())
+			}
+			// A behaviour bound, generous for a loaded CI machine: the
+			// workers stop within a second, then the integrity check and
+			// the reports run.
+			t.Logf("%s: %v from the signal to the exit", sig, took)
+			if took > 3*time.Second {
+				t.Errorf("got %v from the signal to the exit, want under 3s", took)
+			}
+			res, err := engine.ReadJSON(jsonPath)
+			if err != nil {
+				t.Fatalf("read results: %v; stderr %s", err, stderr.String())
+			}
+			if !res.Interrupted {
+				t.Errorf("got interrupted false, want true")
+			}
+			if len(res.Runs) == 0 || res.Runs[0].Name != "quick" || res.Runs[0].Indexed != 40 || res.Runs[0].Error != "" {
+				t.Errorf("got runs %+v, want the completed run quick with 40 indexed first", res.Runs)
+			}
+			for _, r := range res.Runs[1:] {
+				if r.Name == "slow" && r.Indexed == r.Files {
+					t.Errorf("slow: got %d of %d indexed, want it cut short", r.Indexed, r.Files)
+				}
+			}
+			if ents, _ := os.ReadDir(tmp); len(ents) != 0 {
+				var names []string
+				for _, e := range ents {
+					names = append(names, e.Name())
+				}
+				t.Errorf("got %v left in TMPDIR, want the temporary databases removed", names)
+			}
+			if !bytes.Contains(stdout.Bytes(), []byte("interrupted: these results are partial")) {
+				t.Errorf("got stdout\n%s\nwant the partial results noted", stdout.String())
+			}
+		})
+	}
+}

@@ -1,0 +1,124 @@
+package engine
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/scenrun/scenrun/fsm"
+	"github.com/scenrun/scenrun/scenario"
+)
+
+// TestConnectionModesOpenTheirConnections counts the connections each mode
+// opens while 20 workers carry 120 files through: per_file one a file,
+// per_worker one a worker, shared and single_writer one, pool exactly
+// pool_size (none churned). Every connection of the pool has the pragmas and
+// the connect SQL, not only the first.
+func TestConnectionModesOpenTheirConnections(t *testing.T) {
+	const files, conc, poolSize = 120, 20, 3
+	want := map[string]int64{"per_file": files, "per_worker": conc, "shared": 1, "pool": poolSize, "single_writer": 1}
+	for _, mode := range scenario.Connections {
+		t.Run(mode, func(t *testing.T) {
+			ctx := context.Background()
+			cfg := scenario.DefaultConfig()
+			cfg.Files, cfg.Concurrency, cfg.Connection, cfg.PoolSize = files, conc, mode, poolSize
+			cfg.Pragmas = append(cfg.Pragmas, scenario.Pragma{Name: "cache_size", Value: "-3000"})
+			cfg.Pragmas[2].Value = "1234" // busy_timeout
+			cfg.ConnectSQL = []string{"CREATE TEMP TABLE marker (x)"}
+			db, err := fsm.Open(ctx, dbOptions(filepath.Join(t.TempDir(), "c.db"), cfg))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if err := db.Init(ctx, nil, files); err != nil {
+				t.Fatal(err)
+			}
+			// No idle connection left from seeding: every connection the
+			// mode uses is one it opened.
+			db.SetMaxIdle(0)
+			db.SetMaxIdle(2)
+			before := db.Connects()
+			w, err := newWriter(ctx, mode, db, poolSize, 16)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr := newTrial(cfg, scenario.Profile{Upload: scenario.Latency{Dist: "constant"}, Import: scenario.Latency{Dist: "constant"}}, 1)
+			tr.work(ctx, w)
+			if p, ok := w.(*pool); ok {
+				for i, c := range p.all {
+					for name, wantV := range map[string]string{"busy_timeout": "1234", "cache_size": "-3000"} {
+						if got, err := c.Pragma(ctx, name); err != nil || got != wantV {
+							t.Errorf("pool connection %d: %s = %q (%v), want %q", i, name, got, err, wantV)
+						}
+					}
+					if got, err := c.Pragma(ctx, "temp.table_list"); err != nil || !strings.Contains(got, "marker") {
+						t.Errorf("pool connection %d: temp tables %q (%v), want the connect_sql's marker", i, got, err)
+					}
+				}
+			}
+			if err := w.close(); err != nil {
+				t.Fatal(err)
+			}
+			if tr.errCount > 0 || tr.transitions.Load() != 3*files {
+				t.Fatalf("got %d errors (%v), %d transitions; want 0, %d", tr.errCount, tr.firstErr, tr.transitions.Load(), 3*files)
+			}
+			if got := db.Connects() - before; got != want[mode] {
+				t.Errorf("got %d connections opened, want %d", got, want[mode])
+			}
+		})
+	}
+}
+
+// TestPragmasAppliedInOrderAndReadBack: pragmas SQLite knows go on in
+// order (a run's new pragmas after the ones it starts from), and the JSON
+// records the values SQLite reports after all were applied — including a
+// setting SQLite did not take: page_size cannot change once the database is
+// in WAL mode.
+func TestPragmasAppliedInOrderAndReadBack(t *testing.T) {
+	spec := parse(t, `
+version: 1
+name: pragmas
+defaults: {files: 10, concurrency: 2}
+runs:
+  - name: many
+    pragmas: {synchronous: full, busy_timeout: 250, cache_size: -2500, temp_store: memory, wal_autocheckpoint: 500, foreign_keys: true, mmap_size: 0}
+  - name: wal_then_page
+    pragmas: {page_size: 8192}
+  - name: delete_then_page
+    pragmas: {journal_mode: delete, page_size: 8192}
+`)
+	res, err := runSpec(t, spec, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]Pragma{
+		{{"journal_mode", "wal"}, {"synchronous", "2"}, {"busy_timeout", "250"}, {"cache_size", "-2500"}, {"temp_store", "2"}, {"wal_autocheckpoint", "500"}, {"foreign_keys", "1"}, {"mmap_size", "0"}},
+		{{"journal_mode", "wal"}, {"synchronous", "1"}, {"busy_timeout", "5000"}, {"page_size", "4096"}},
+		{{"journal_mode", "delete"}, {"synchronous", "1"}, {"busy_timeout", "5000"}, {"page_size", "8192"}},
+	}
+	for i, w := range want {
+		got := res.Runs[i].Pragmas
+		if len(got) != len(w) {
+			t.Errorf("%s: got %v, want %v", res.Runs[i].Name, got, w)
+			continue
+		}
+		for j := range w {
+			if got[j] != w[j] {
+				t.Errorf("%s: pragma %d: got %v, want %v", res.Runs[i].Name, j, got[j], w[j])
+			}
+		}
+	}
+}
+
+func TestDBOptionsCarryTheRunConfig(t *testing.T) {
+	for _, txlock := range scenario.TxLocks {
+		cfg := scenario.DefaultConfig()
+		cfg.TxLock = txlock
+		cfg.ConnectSQL = []string{"SELECT 1"}
+		got := dbOptions("x.db", cfg)
+		if got.TxLock != txlock || got.Path != "x.db" || len(got.ConnectSQL) != 1 || len(got.Pragmas) != 3 || got.Pragmas[2] != (fsm.Pragma{Name: "busy_timeout", Value: "5000"}) {
+			t.Errorf("txlock %s: got %+v", txlock, got)
+		}
+	}
+}
