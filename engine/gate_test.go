@@ -315,3 +315,36 @@ assertions:
 		t.Errorf("lower: got %+v, want pass with lower's explanation", a)
 	}
 }
+
+// TestTooFewTrialsWarns runs 3 against 3 trials for real: the comparison
+// carries the warning into the JSON and the table, and lower() fails with
+// the reason.
+func TestTooFewTrialsWarns(t *testing.T) {
+	spec := parse(t, `
+version: 1
+name: a
+defaults: {files: 5, concurrency: 1, repeat: 3}
+runs: [{name: one}, {name: two}]
+compare: [{baseline: one, segments: [db_total_ms]}]
+assertions:
+  - {name: gate, expr: 'lower(one, two, "db_total_ms", "p95")'}
+`)
+	res, err := runSpec(t, spec, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "3 vs 3 trials cannot reach α=0.05 (smallest possible p=0.1): set repeat ≥ 4 on both runs"
+	if len(res.Comparisons) != 1 || len(res.Comparisons[0].Warnings) != 1 || res.Comparisons[0].Warnings[0] != want {
+		t.Errorf("comparison warnings: got %+v, want [%q]", res.Comparisons, want)
+	}
+	if a := res.Assertions[0]; a.Passed || !strings.Contains(a.Detail, want) {
+		t.Errorf("assertion: got %+v, want a failure with %q", a, want)
+	}
+	var b strings.Builder
+	if err := Render(&b, res, RenderOptions{Format: "markdown"}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "- warning: "+want) {
+		t.Errorf("report lacks the warning:\n%s", b.String())
+	}
+}
