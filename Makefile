@@ -4,7 +4,7 @@ BIN     := bin/scenrun
 SPEC    ?= scenarios/mitigation.yaml
 FUZZTIME ?= 10s
 
-.PHONY: build run test race fuzz bench aa lint clean
+.PHONY: build run test race fuzz bench aa lint clean html-check
 
 build:
 	$(GO) build -o $(BIN) ./cmd/scenrun
@@ -38,6 +38,18 @@ bench: build
 # identical runs (scenarios/aa-test.yaml, AA_REPS repetitions, default 20).
 aa: build
 	./scripts/aa.sh
+
+# Renders the HTML report of $(SPEC) under -quick in headless Chromium
+# (Debian: apt-get install chromium) and writes bin/report.html and
+# bin/report.png: look at the picture. No network is needed to render it.
+html-check: build
+	./$(BIN) -quick -no-progress -out bin -html bin/report.html $(SPEC) >/dev/null; \
+	  code=$$?; [ $$code -le 1 ] || exit $$code
+	chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+	  --disable-background-networking --disable-component-update --disable-sync \
+	  --user-data-dir=$$(mktemp -d) --screenshot=bin/report.png --window-size=1400,3000 \
+	  file://$(CURDIR)/bin/report.html 2>/dev/null
+	@echo "wrote bin/report.html and bin/report.png"
 
 clean:
 	rm -rf bin

@@ -15,7 +15,7 @@ import (
 
 // RenderOptions say how Render writes the human report.
 type RenderOptions struct {
-	Format string // "table" (go-pretty boxes), "markdown" (GitHub-flavoured, suits a CI job summary), "csv"
+	Format string // "table" (go-pretty boxes), "markdown" (GitHub-flavoured, suits a CI job summary), "csv", "html" (engine/html.go)
 	Color  bool   // ANSI colour (only ever true when stdout is a terminal and NO_COLOR is unset; the caller decides)
 	Width  int    // the terminal width to fit; 0 means 120
 }
@@ -52,8 +52,10 @@ func Render(w io.Writer, res *Results, opts RenderOptions) error {
 		err = renderText(w, res, opts)
 	case "csv":
 		err = renderCSV(w, res)
+	case "html":
+		err = renderHTML(w, res)
 	default:
-		return fmt.Errorf("render: unknown format %q (want table, markdown or csv)", opts.Format)
+		return fmt.Errorf("render: unknown format %q (want table, markdown, csv or html)", opts.Format)
 	}
 	if err != nil {
 		return fmt.Errorf("render: %w", err)
@@ -161,7 +163,7 @@ func renderText(w io.Writer, res *Results, opts RenderOptions) error {
 	r := &reportWriter{w: w, opts: opts}
 	r.results(res)
 	// Results from before the gate was recorded: benchstat's α, no floor.
-	alpha, floor := 0.05, 0.0
+	alpha, floor := defaultAlpha, 0.0
 	if res.Gate != nil {
 		alpha, floor = res.Gate.Alpha, res.Gate.NoiseFloorPct
 	}
@@ -407,6 +409,18 @@ func reportComparisonSegments(c *Comparison) []string {
 	return append(names, rest...)
 }
 
+// comparisonTitle names a comparison's runs: two runs of these results, or
+// one run against itself in an earlier results file (-baseline).
+func comparisonTitle(c *Comparison, stat string) string {
+	if c.BaselineFile != "" {
+		return fmt.Sprintf("Against the baseline file: %s then → now (%s)", c.Run, stat)
+	}
+	return fmt.Sprintf("Before vs After: %s → %s (%s)", c.Baseline, c.Run, stat)
+}
+
+// defaultAlpha is benchstat's α, for a p-value recorded without a verdict.
+const defaultAlpha = 0.05
+
 // deltaSignificant says whether d's difference counts. Without a p-value every
 // difference counts; with one, the comparison's own verdict decides, and
 // failing that p < alpha (the results' gate, else benchstat's default 0.05).
@@ -503,11 +517,7 @@ func (r *reportWriter) comparison(c *Comparison, alpha, floor float64) {
 		}
 		t.AppendRow(append(row, change))
 	}
-	title := fmt.Sprintf("Before vs After: %s → %s (%s)", c.Baseline, c.Run, stat)
-	if c.BaselineFile != "" {
-		title = fmt.Sprintf("Against the baseline file: %s then → now (%s)", c.Run, stat)
-	}
-	r.table(title, t)
+	r.table(comparisonTitle(c, stat), t)
 	var lines []string
 	if c.BaselineFile != "" {
 		lines = append(lines, "before: "+c.BaselineFile)

@@ -145,6 +145,8 @@ func (r *Runner) Run(ctx context.Context) (*Results, error) {
 		errors  []string
 		err     error
 		dbPath  string
+		series  []Throughput
+		samples []latencySamples
 	}
 	states := make([]*state, len(selected))
 	for i, run := range selected {
@@ -175,6 +177,9 @@ func (r *Runner) Run(ctx context.Context) (*Results, error) {
 		}
 		if !warm && (out.err == nil || ctx.Err() == nil) && out.m.Segments.TotalWall.Count > 0 {
 			s.trials = append(s.trials, out.m)
+			out.throughput.Trial = len(s.trials)
+			s.series = append(s.series, out.throughput)
+			s.samples = append(s.samples, out.samples)
 		}
 	}
 	for k := 0; k < maxWarm && ctx.Err() == nil; k++ {
@@ -197,7 +202,8 @@ func (r *Runner) Run(ctx context.Context) (*Results, error) {
 		if len(s.trials) == 0 && s.err == nil {
 			continue // never started: interrupted before it
 		}
-		rr := RunResult{Name: s.run.Name, RunConfig: runConfig(s.run.Config), Pragmas: s.pragmas, Trials: s.trials, Errors: s.errors, DBPath: s.dbPath}
+		rr := RunResult{Name: s.run.Name, RunConfig: runConfig(s.run.Config), Pragmas: s.pragmas, Trials: s.trials, Errors: s.errors, DBPath: s.dbPath,
+			LatencyCDF: newLatencyCDF(s.samples), Throughput: s.series}
 		if rr.Trials == nil {
 			rr.Trials = []Measurement{}
 		}

@@ -27,6 +27,9 @@ type trialOutcome struct {
 	errors  []string // first file errors, with SQLite's text
 	err     error    // the trial as a whole failed (setup, timeout, integrity, file errors)
 	dbPath  string   // kept database, with keep_db
+
+	throughput Throughput     // transitions per interval while the workers ran
+	samples    latencySamples // per-file samples for the run's LatencyCDF
 }
 
 // trial is the state of one trial while it runs. Per-file arrays are
@@ -105,6 +108,7 @@ func runTrial(ctx context.Context, run scenario.Run, profile scenario.Profile, s
 		werr, perr error
 		batches    *BatchStats
 	)
+	stopSampling := sampleThroughput(&t.transitions, time.Now(), throughputEvery)
 	if cfg.Processes > 1 {
 		elapsed, walEnd, batches, werr, perr = t.workProcesses(ctx, db, workerCmd)
 	} else {
@@ -122,11 +126,13 @@ func runTrial(ctx context.Context, run scenario.Run, profile scenario.Profile, s
 		werr = w.close()
 		batches = w.batches()
 	}
+	out.throughput = stopSampling()
 	out.m = t.measure(elapsed)
 	out.m.Batches = batches
 	out.m.WALSizeStartBytes = walStart
 	out.m.WALSizeEndBytes = walEnd
 	out.errors = t.errTexts
+	out.samples = t.samples()
 	if p := t.unhandled.Load(); p != nil {
 		out.errors = append(out.errors, "panic: "+p.(string))
 	}

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"runtime/debug"
 	"strings"
@@ -63,7 +64,8 @@ type environ struct {
 	noColor              bool
 	summary              string // GITHUB_STEP_SUMMARY
 	stdin                io.Reader
-	executable           string // this program, re-executed as a worker for processes > 1
+	executable           string        // this program, re-executed as a worker for processes > 1
+	progressEvery        time.Duration // the plain progress lines' period; 0: every 2 s
 }
 
 const usage = `usage:
@@ -179,6 +181,9 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	if c.jsonFile != "" && c.jsonFile != "-" && len(c.specs) > 1 {
 		return nil, errors.New("-json FILE takes one spec; use -out DIR for several")
 	}
+	if c.html != "" && len(c.specs) > 1 {
+		return nil, errors.New("-html FILE takes one spec: run the specs one at a time")
+	}
 	return c, nil
 }
 
@@ -192,7 +197,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env envir
 		case "validate":
 			return validate(args[1:], stdout, stderr)
 		case "plan":
-			return plan(args[1:], stdout, stderr)
+			return plan(ctx, args[1:], stdout, stderr, env)
 		case workerArg:
 			return worker(ctx, env.stdin, stdout, stderr)
 		}
@@ -232,6 +237,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env envir
 
 	// Everything is checked before anything runs.
 	var runners []*engine.Runner
+	var hooks []*progressHook
 	bad := false
 	for _, path := range c.specs {
 		spec, err := scenario.Load(path, c.sets)
@@ -240,8 +246,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env envir
 			bad = true
 			continue
 		}
+		hook := &progressHook{}
 		r, err := engine.NewRunner(spec, engine.Options{TimeScale: c.timeScale, Filter: filter, TempDir: c.tmpDir, Prev: prev, PrevFile: c.baseline, Version: scenrunVersion(),
-			WorkerCommand: workerCommand(env)})
+			WorkerCommand: workerCommand(env), OnTrial: hook.onTrial})
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			bad = true
@@ -253,6 +260,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env envir
 			continue
 		}
 		runners = append(runners, r)
+		hooks = append(hooks, hook)
 	}
 	if bad {
 		return exitUsage
@@ -260,11 +268,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env envir
 
 	code := exitOK
 	var all []*engine.Results
-	for _, r := range runners {
+	for i, r := range runners {
 		if ctx.Err() != nil {
 			break
 		}
-		rc, res := runOne(ctx, r, c, stdout, stderr, env)
+		if !c.noProgress {
+			hooks[i].disp = newProgressDisplay(stderr, env.stderrTTY, env.progressEvery, r.Selected())
+		}
+		rc, res := runOne(ctx, r, hooks[i].disp, c, stdout, stderr, env)
 		code = max(code, rc)
 		all = append(all, res)
 	}
@@ -277,8 +288,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env envir
 
 // runOne carries out one spec and writes its reports; it returns the exit
 // code and the results.
-func runOne(ctx context.Context, r *engine.Runner, c *config, stdout, stderr io.Writer, env environ) (int, *engine.Results) {
+func runOne(ctx context.Context, r *engine.Runner, disp *progressDisplay, c *config, stdout, stderr io.Writer, env environ) (int, *engine.Results) {
 	res, runErr := r.Run(ctx)
+	if disp != nil {
+		disp.close() // before any report, so the two never interleave
+	}
 	code := exitOK
 	for _, a := range res.Assertions {
 		if !a.Passed && !a.Skipped {
@@ -326,6 +340,12 @@ func runOne(ctx context.Context, r *engine.Runner, c *config, stdout, stderr io.
 			code = max(code, exitRunFailed)
 		}
 	}
+	if c.html != "" {
+		if err := engine.SaveHTML(c.html, res); err != nil {
+			fmt.Fprintf(stderr, "scenrun: %v\n", err)
+			code = max(code, exitRunFailed)
+		}
+	}
 	for _, run := range res.Runs {
 		if run.DBPath != "" {
 			fmt.Fprintf(stderr, "kept database of %s: %s\n", run.Name, run.DBPath)
@@ -341,7 +361,7 @@ func runOne(ctx context.Context, r *engine.Runner, c *config, stdout, stderr io.
 	}
 	if jsonPath != "" {
 		w := stdout
-		if c.format == "json" || c.format == "csv" {
+		if c.format == "json" || c.format == "csv" || c.format == "html" {
 			w = stderr
 		}
 		fmt.Fprintf(w, "\nResults: %s\n", jsonPath)
@@ -384,8 +404,96 @@ func validate(args []string, stdout, stderr io.Writer) int {
 	return code
 }
 
-// plan prints the expanded runs with an estimate of their duration.
-func plan(args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "scenrun plan: not built yet")
-	return exitUsage
+// plan prints the expanded runs with an estimate of their duration. It
+// takes the flags of a run that change what runs and how long: -set, -quick,
+// -time-scale and -run. The estimate's database part comes from short
+// calibration trials (engine/plan.go), so plan itself takes a few seconds.
+func plan(ctx context.Context, args []string, stdout, stderr io.Writer, env environ) int {
+	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var sets multiFlag
+	var quick, scaleSet bool
+	var scale float64 = 1
+	var runRE string
+	fs.Var(&sets, "set", "override a run field for every run, `key=value` (repeatable)")
+	fs.BoolVar(&quick, "quick", false, "scale every API latency by 1/40 (2s → 50ms)")
+	fs.Func("time-scale", "scale every API latency by `F` (≥ 0)", func(s string) error {
+		var err error
+		scale, err = parseScale(s)
+		scaleSet = true
+		return err
+	})
+	fs.StringVar(&runRE, "run", "", "only the runs whose name matches `regexp`")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: scenrun plan [-set key=value] [-quick | -time-scale F] [-run REGEXP] SPEC.yaml")
+		fs.PrintDefaults()
+	}
+	var specs []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return exitOK
+			}
+			return exitUsage
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		specs = append(specs, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(specs) != 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	if quick && scaleSet {
+		fmt.Fprintln(stderr, "scenrun plan: -quick and -time-scale both scale latencies: give one")
+		return exitUsage
+	}
+	if quick {
+		scale = 1.0 / 40
+	}
+	var filter *regexp.Regexp
+	if runRE != "" {
+		var err error
+		if filter, err = regexp.Compile(runRE); err != nil {
+			fmt.Fprintf(stderr, "scenrun plan: -run: %v\n", err)
+			return exitUsage
+		}
+	}
+	spec, err := scenario.Load(specs[0], sets)
+	if err == nil {
+		err = engine.Validate(spec)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitUsage
+	}
+	var runs []scenario.Run
+	for _, r := range spec.Runs {
+		if filter == nil || filter.MatchString(r.Name) {
+			runs = append(runs, r)
+		}
+	}
+	if len(runs) == 0 {
+		fmt.Fprintf(stderr, "%s: -run %q matches no run\n", specs[0], runRE)
+		return exitUsage
+	}
+	cal, err := engine.Calibrate(ctx, runs, spec.Profiles, os.TempDir(), workerCommand(env))
+	if err != nil {
+		if ctx.Err() != nil {
+			return exitInterrupted
+		}
+		fmt.Fprintf(stderr, "scenrun plan: %v\n", err)
+		return exitRunFailed
+	}
+	p, err := engine.Estimate(runs, spec.Profiles, scale, cal)
+	if err == nil {
+		err = engine.RenderPlan(stdout, specs[0], p)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "scenrun plan: %v\n", err)
+		return exitRunFailed
+	}
+	return exitOK
 }

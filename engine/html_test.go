@@ -1,0 +1,208 @@
+package engine
+
+import (
+	"bytes"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/net/html"
+)
+
+// TestSeriesAndCDFAreRecorded runs a real spec and checks that every run
+// carries what the HTML charts draw: a latency CDF over its files and one
+// throughput series per counted trial that adds up to its transitions.
+func TestSeriesAndCDFAreRecorded(t *testing.T) {
+	spec := parse(t, `
+version: 1
+name: series
+defaults: {files: 60, concurrency: 4, repeat: 2, warmup: 1}
+runs:
+  - name: a
+`)
+	res, err := runSpec(t, spec, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res.Runs[0]
+	if r.LatencyCDF == nil {
+		t.Fatal("no latency_cdf")
+	}
+	if got, want := r.LatencyCDF.Samples, 120; got != want {
+		t.Errorf("got %d CDF samples, want %d (2 counted trials × 60 files)", got, want)
+	}
+	if got, want := len(r.LatencyCDF.LockWaitMS), len(r.LatencyCDF.Quantiles); got != want {
+		t.Errorf("got %d lock-wait points, want %d", got, want)
+	}
+	for i := 1; i < len(r.LatencyCDF.DBTotalMS); i++ {
+		if r.LatencyCDF.DBTotalMS[i] < r.LatencyCDF.DBTotalMS[i-1] {
+			t.Fatalf("db_total_ms quantiles decrease at %d: %v", i, r.LatencyCDF.DBTotalMS)
+		}
+	}
+	if got, want := len(r.Throughput), 2; got != want {
+		t.Fatalf("got %d throughput series, want %d (warm-ups are not counted)", got, want)
+	}
+	for i, s := range r.Throughput {
+		var sum int64
+		for _, n := range s.Transitions {
+			sum += n
+		}
+		if s.Trial != i+1 || sum != r.Trials[i].Transitions || len(s.EndMS) != len(s.Transitions) {
+			t.Errorf("series %d: got trial %d, %d transitions in %d/%d intervals, want trial %d, %d transitions",
+				i, s.Trial, sum, len(s.EndMS), len(s.Transitions), i+1, r.Trials[i].Transitions)
+		}
+	}
+}
+
+// TestSampleThroughputKeepsEveryTransition drives the sampler against a
+// counter that a goroutine increments, with a tiny interval so the series
+// fills and is halved: every transition must be in exactly one interval.
+func TestSampleThroughputKeepsEveryTransition(t *testing.T) {
+	var n atomic.Int64
+	stop := sampleThroughput(&n, time.Now(), 50*time.Microsecond)
+	deadline := time.Now().Add(100 * time.Millisecond)
+	for time.Now().Before(deadline) {
+		n.Add(1)
+		time.Sleep(10 * time.Microsecond)
+	}
+	s := stop()
+	var sum int64
+	for _, c := range s.Transitions {
+		sum += c
+	}
+	if sum != n.Load() {
+		t.Errorf("got %d transitions in the series, want %d", sum, n.Load())
+	}
+	if len(s.EndMS) > maxThroughputPoints {
+		t.Errorf("got %d intervals, want at most %d", len(s.EndMS), maxThroughputPoints)
+	}
+	for i := 1; i < len(s.EndMS); i++ {
+		if s.EndMS[i] < s.EndMS[i-1] {
+			t.Fatalf("interval ends decrease at %d", i)
+		}
+	}
+}
+
+func TestThroughputHalve(t *testing.T) {
+	s := Throughput{IntervalMS: 100, EndMS: []float64{100, 200, 300, 400, 450}, Transitions: []int64{1, 2, 3, 4, 5}}
+	s.halve()
+	want := Throughput{IntervalMS: 200, EndMS: []float64{200, 400, 450}, Transitions: []int64{3, 7, 5}}
+	if s.IntervalMS != want.IntervalMS || !equalF(s.EndMS, want.EndMS) || !equalI(s.Transitions, want.Transitions) {
+		t.Errorf("got %+v, want %+v", s, want)
+	}
+}
+
+func equalF(a, b []float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func equalI(a, b []int64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestHTMLReport renders the report of a real two-run comparison and parses
+// it: the three kinds of table, an SVG chart per run for the CDF and the
+// throughput, one per comparison, and no reference to anything outside the
+// file.
+func TestHTMLReport(t *testing.T) {
+	spec := parse(t, `
+version: 1
+name: html
+defaults: {files: 80, concurrency: 8}
+runs:
+  - name: base
+  - name: shared
+    connection: shared
+compare:
+  - baseline: base
+assertions:
+  - name: all indexed
+    expr: all(runs, .indexed == .files)
+`)
+	res, err := runSpec(t, spec, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := Render(&buf, res, RenderOptions{Format: "html"}); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := html.Parse(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	var tables, svgs, scripts int
+	var titles, external []string
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode {
+			switch n.Data {
+			case "table":
+				tables++
+			case "svg":
+				svgs++
+			case "script", "link", "iframe", "img", "object", "embed":
+				scripts++
+			case "text":
+				if n.FirstChild != nil {
+					titles = append(titles, n.FirstChild.Data)
+				}
+			}
+			for _, a := range n.Attr {
+				k := strings.ToLower(a.Key)
+				v := strings.ToLower(strings.TrimSpace(a.Val))
+				if (k == "src" || k == "href" || strings.HasSuffix(k, ":href")) && (strings.Contains(v, "http://") || strings.Contains(v, "https://") || strings.HasPrefix(v, "//")) {
+					external = append(external, a.Key+"="+a.Val)
+				}
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	if got, want := tables, 3; got != want {
+		t.Errorf("got %d tables, want %d (results, comparison, assertions)", got, want)
+	}
+	// Two runs × (CDF + throughput) + one comparison.
+	if got, want := svgs, 5; got != want {
+		t.Errorf("got %d SVG charts, want %d", got, want)
+	}
+	if scripts != 0 {
+		t.Errorf("got %d script/link/img/… elements, want none", scripts)
+	}
+	if len(external) > 0 {
+		t.Errorf("external references: %v", external)
+	}
+	if strings.Contains(buf.String(), "url(http") || strings.Contains(buf.String(), "@import") {
+		t.Errorf("the CSS refers to the network")
+	}
+	joined := strings.Join(titles, "|")
+	for _, want := range []string{"base: latency per file (CDF)", "shared: throughput over time", "lock_wait_ms", "db_total_ms", "fsm_net_ms"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("no chart text %q among %q", want, joined)
+		}
+	}
+	for _, want := range []string{"Before vs After: base → shared (p95)", "all indexed", "PASS"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("no %q in the report", want)
+		}
+	}
+}

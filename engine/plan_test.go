@@ -1,0 +1,161 @@
+package engine
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestEstimateArithmetic checks the plan's model on a fixed spec and a fixed
+// calibration: setup + max(⌈files/c⌉ × (API/file + DB/file), files ÷ files/s),
+// times the trials.
+func TestEstimateArithmetic(t *testing.T) {
+	spec := parse(t, `
+version: 1
+name: plan
+defaults: {files: 100, connection: per_file}
+profiles:
+  flaky:
+    upload: {dist: uniform, min: 100ms, max: 300ms}
+    import: 1s
+    error_rate: 0.5
+runs:
+  - name: zero_c1
+    concurrency: 1
+  - name: slow_c10
+    concurrency: 10
+    profile: realistic
+    repeat: 2
+    warmup: 1
+  - name: flaky_c10
+    concurrency: 10
+    profile: flaky
+    retries: 1
+`)
+	keyC1 := calibrationKey(spec.Runs[0].Config)
+	keyC10 := calibrationKey(spec.Runs[1].Config)
+	if keyC1 == keyC10 {
+		t.Fatalf("concurrency 1 and 10 share a calibration key %q", keyC1)
+	}
+	if got := calibrationKey(spec.Runs[2].Config); got != keyC10 {
+		t.Errorf("profile changed the calibration key: got %q, want %q", got, keyC10)
+	}
+	cal := &Calibration{
+		Points: map[string]CalibrationPoint{
+			keyC1: {Files: 40, PerFile: 10 * time.Millisecond, FilesPerSecond: 100, Setup: 50 * time.Millisecond},
+			// With latency the net per file (20 ms) stands for the database
+			// part, not the zero-latency wall time (5 ms).
+			keyC10: {Files: 50, PerFile: 5 * time.Millisecond, FilesPerSecond: 400, Setup: 50 * time.Millisecond,
+				Sleepy: true, NetPerFile: 20 * time.Millisecond, Overshoot: time.Millisecond},
+		},
+	}
+	p, err := Estimate(spec.Runs, spec.Profiles, 0.5, cal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// zero_c1: no API; max(100 × 10ms, 100 ÷ 100/s) = 1 s, + 50 ms setup.
+	// slow_c10: API = 2 × (2 s × 0.5 + 1 ms) = 2.002 s; 10 waves × (2.002 s +
+	// 20 ms) = 20.22 s against 100 ÷ 400/s = 0.25 s; + 50 ms; × 3 trials.
+	// flaky_c10: e = 0.5, so an attempt makes 1.5 calls and fails with
+	// p = 0.75; 1 retry gives 1.75 attempts. API per attempt = 200 ms × 0.5
+	// + 1 ms + 0.5 × (1 s × 0.5 + 1 ms) = 351.5 ms → 615.125 ms per file;
+	// DB = 1.75 × 20 ms = 35 ms; 10 waves × 650.125 ms = 6.50125 s
+	// against 1.75 × 100 ÷ 400/s = 0.4375 s; + 50 ms.
+	tests := []struct {
+		name         string
+		api, db      time.Duration
+		trial, total time.Duration
+		bound        string
+		calls        float64
+	}{
+		{"zero_c1", 0, 10 * time.Millisecond, 1050 * time.Millisecond, 1050 * time.Millisecond, "latency", 2},
+		{"slow_c10", 2002 * time.Millisecond, 20 * time.Millisecond, 20270 * time.Millisecond, 60810 * time.Millisecond, "latency", 2},
+		{"flaky_c10", 615125 * time.Microsecond, 35 * time.Millisecond, 6551250 * time.Microsecond, 6551250 * time.Microsecond, "latency", 2.625},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := p.Runs[i]
+			near := func(a, b time.Duration) bool { return (a - b).Abs() <= time.Microsecond }
+			if got.Name != tt.name || !near(got.APIPerFile, tt.api) || !near(got.DBPerFile, tt.db) || !near(got.Trial, tt.trial) || !near(got.Total, tt.total) || got.Bound != tt.bound || got.CallsPerFile != tt.calls {
+				t.Errorf("got %s api %v db %v trial %v total %v bound %s calls %g, want %s api %v db %v trial %v total %v bound %s calls %g",
+					got.Name, got.APIPerFile, got.DBPerFile, got.Trial, got.Total, got.Bound, got.CallsPerFile,
+					tt.name, tt.api, tt.db, tt.trial, tt.total, tt.bound, tt.calls)
+			}
+		})
+	}
+	want := 1050*time.Millisecond + 60810*time.Millisecond + 6551250*time.Microsecond
+	if (p.Total - want).Abs() > 3*time.Microsecond {
+		t.Errorf("got total %v, want %v", p.Total, want)
+	}
+}
+
+// TestEstimateDatabaseBound: with no latency and a slow database, the
+// throughput term decides.
+func TestEstimateDatabaseBound(t *testing.T) {
+	spec := parse(t, "version: 1\nname: db\ndefaults: {files: 1000, concurrency: 50}\nruns:\n  - name: r\n")
+	cal := &Calibration{Points: map[string]CalibrationPoint{
+		calibrationKey(spec.Runs[0].Config): {PerFile: 5 * time.Millisecond, FilesPerSecond: 500},
+	}}
+	p, err := Estimate(spec.Runs, spec.Profiles, 1, cal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 20 waves × 5 ms = 100 ms, but 1000 files ÷ 500/s = 2 s.
+	if got, want := p.Runs[0].Trial, 2*time.Second; got != want || p.Runs[0].Bound != "database" {
+		t.Errorf("got %v (%s), want %v (database)", got, p.Runs[0].Bound, want)
+	}
+}
+
+func TestMeanLatency(t *testing.T) {
+	spec := parse(t, `
+version: 1
+name: lat
+profiles:
+  p:
+    upload: {dist: lognormal, median: 1s, p99: 10s}
+    import: {dist: normal, mean: 0s, stddev: 1s}
+runs:
+  - name: r
+    profile: p
+`)
+	pr := spec.Profiles["p"]
+	tests := []struct {
+		name string
+		got  float64
+		want float64
+	}{
+		// σ = ln(10)/z99 ≈ 0.98978; mean = median × exp(σ²/2) ≈ 1.6320511 s.
+		{"lognormal", meanLatency(pr.Upload), float64(time.Second) * 1.6320510555},
+		// E[max(0, X)] for X ~ N(0, σ²) is σ/√(2π).
+		{"normal cut at zero", meanLatency(pr.Import), float64(time.Second) * 0.3989422804014327},
+	}
+	for _, tt := range tests {
+		if d := tt.got - tt.want; d > 1000 || d < -1000 { // within 1 µs
+			t.Errorf("%s: got %g, want %g", tt.name, tt.got, tt.want)
+		}
+	}
+}
+
+func TestRenderPlanHintsQuick(t *testing.T) {
+	spec := parse(t, "version: 1\nname: long\ndefaults: {files: 818, concurrency: 1, profile: realistic}\nruns:\n  - name: r\n")
+	cal := &Calibration{Points: map[string]CalibrationPoint{calibrationKey(spec.Runs[0].Config): {PerFile: time.Millisecond, FilesPerSecond: 1000, Sleepy: true, NetPerFile: time.Millisecond}}}
+	for _, tt := range []struct {
+		scale float64
+		hint  bool
+	}{{1, true}, {1.0 / 40, false}} {
+		p, err := Estimate(spec.Runs, spec.Profiles, tt.scale, cal)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		if err := RenderPlan(&b, "long.yaml", p); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(b.String(), "-quick"); got != tt.hint {
+			t.Errorf("scale %g (total %v): got hint %v, want %v\n%s", tt.scale, p.Total, got, tt.hint, b.String())
+		}
+		if !strings.Contains(b.String(), "Estimated total: "+fmtDur(p.Total)) {
+			t.Errorf("scale %g: no total in\n%s", tt.scale, b.String())
+		}
+	}
+}
