@@ -85,11 +85,11 @@ func NewRunner(spec *scenario.Spec, opts Options) (*Runner, error) {
 
 // Validate checks spec's runs and compiles its assertions without running
 // anything.
-func Validate(spec *scenario.Spec) error {
+func Validate(spec *scenario.Spec, withPrev bool) error {
 	if err := checkRuns(spec); err != nil {
 		return err
 	}
-	_, err := compileAssertions(spec, false)
+	_, err := compileAssertions(spec, withPrev)
 	return err
 }
 

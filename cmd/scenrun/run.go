@@ -380,19 +380,27 @@ func validate(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var sets multiFlag
+	var baseline string
 	fs.Var(&sets, "set", "override a run field, `key=value`")
+	fs.StringVar(&baseline, "baseline", "", "check the assertions as a run with -baseline `file` would (prev.<run>)")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
 	if fs.NArg() == 0 {
-		fmt.Fprintln(stderr, "usage: scenrun validate SPEC.yaml ...")
+		fmt.Fprintln(stderr, "usage: scenrun validate [-set key=value] [-baseline FILE] SPEC.yaml ...")
 		return exitUsage
+	}
+	if baseline != "" {
+		if _, err := engine.ReadJSON(baseline); err != nil {
+			fmt.Fprintf(stderr, "scenrun: -baseline: %v\n", err)
+			return exitUsage
+		}
 	}
 	code := exitOK
 	for _, path := range fs.Args() {
 		spec, err := scenario.Load(path, sets)
 		if err == nil {
-			err = engine.Validate(spec)
+			err = engine.Validate(spec, baseline != "")
 		}
 		if err != nil {
 			fmt.Fprintln(stderr, err)
@@ -463,7 +471,7 @@ func plan(ctx context.Context, args []string, stdout, stderr io.Writer, env envi
 	}
 	spec, err := scenario.Load(specs[0], sets)
 	if err == nil {
-		err = engine.Validate(spec)
+		err = engine.Validate(spec, false)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
