@@ -4,7 +4,7 @@ BIN     := bin/scenrun
 SPEC    ?= scenarios/mitigation.yaml
 FUZZTIME ?= 10s
 
-.PHONY: build run test race fuzz bench gobench lint clean html-check
+.PHONY: build run test race fuzz bench gobench aa lint clean html-check
 
 build:
 	$(GO) build -o $(BIN) ./cmd/scenrun
@@ -32,11 +32,11 @@ lint:
 
 # The engine against the raw limit of SQLite from Go, in alternating
 # repetitions (cmd/scenbench; BENCHFLAGS=-reps 9 for more), then the A/A
-# false-positive check when this Makefile has an `aa` target.
+# false-positive check (make aa).
 BENCHFLAGS ?=
 bench:
 	$(GO) run ./cmd/scenbench $(BENCHFLAGS)
-	@if $(MAKE) -n aa >/dev/null 2>&1; then $(MAKE) aa; fi
+	$(MAKE) aa
 
 # The pieces, as Go benchmarks: fsm Apply/ApplyBatch/raw loop, engine
 # summarize, draw and a whole trial per mode.
@@ -44,6 +44,11 @@ gobench:
 	$(GO) test -run '^$$' -bench . -benchtime 20000x ./fsm
 	$(GO) test -run '^$$' -bench 'Summarize|Draw' ./engine
 	$(GO) test -run '^$$' -bench 'Trial' -benchtime 5x ./engine
+
+# The gate's honesty: how often lower() finds a difference between two
+# identical runs (scenarios/aa-test.yaml, AA_REPS repetitions, default 20).
+aa: build
+	./scripts/aa.sh
 
 # Renders the HTML report of $(SPEC) under -quick in headless Chromium
 # (Debian: apt-get install chromium) and writes bin/report.html and

@@ -20,8 +20,12 @@ import (
 
 // An assertion is a compiled, type-checked assertion of a spec.
 type assertion struct {
-	spec    scenario.Assertion
-	prog    *vm.Program
+	spec scenario.Assertion
+	prog *vm.Program
+	// st is the state the program's functions (run, lower) were bound to
+	// when it was compiled: expr keeps the functions given at compile time,
+	// so evaluation must fill in this state, not a new one.
+	st      *evalState
 	names   []string // runs it names, directly or through run("…")
 	allRuns bool     // it reads `runs`
 }
@@ -162,7 +166,7 @@ func compileAssertions(spec *scenario.Spec, withPrev bool) ([]assertion, error) 
 			}
 			continue
 		}
-		c := assertion{spec: a, prog: prog}
+		c := assertion{spec: a, prog: prog, st: st}
 		ok := true
 		ast.Find(prog.Node(), func(n ast.Node) bool {
 			switch n := n.(type) {
@@ -248,7 +252,11 @@ func suggestRun(name string, spec *scenario.Spec) string {
 // evaluate runs every assertion over the results. An assertion that names a
 // run -run left out is skipped; one that names a run with no results fails.
 func evaluate(spec *scenario.Spec, as []assertion, results []RunResult, skipped map[string]bool, prev map[string]RunResult) []AssertionResult {
-	st := &evalState{runs: map[string]*RunResult{}, gate: spec.Gate}
+	if len(as) == 0 {
+		return []AssertionResult{}
+	}
+	st := as[0].st // shared by every assertion of the spec
+	st.runs, st.gate = map[string]*RunResult{}, spec.Gate
 	for i := range results {
 		st.runs[results[i].Name] = &results[i]
 	}
@@ -432,7 +440,10 @@ func (st *evalState) lower(a, b *RunResult, seg, stat string) (bool, error) {
 	case p >= st.gate.Alpha:
 		st.reasons = append(st.reasons, fmt.Sprintf("%s, p=%.3g ≥ α=%g: not significant", head, p, st.gate.Alpha))
 		return false, nil
-	case math.IsNaN(md) || -md <= st.gate.NoiseFloorPct:
+	case math.IsNaN(md) || md >= 0:
+		st.reasons = append(st.reasons, fmt.Sprintf("%s, p=%.3g, median change %+.1f%%: %s is not lower", head, p, md, b.Name))
+		return false, nil
+	case -md <= st.gate.NoiseFloorPct:
 		st.reasons = append(st.reasons, fmt.Sprintf("%s, p=%.3g, median change %+.1f%% within the noise floor of %g%%", head, p, md, st.gate.NoiseFloorPct))
 		return false, nil
 	}

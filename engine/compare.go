@@ -5,7 +5,7 @@ import (
 	"math"
 	"slices"
 
-	"golang.org/x/perf/benchmath"
+	"github.com/aclements/go-moremath/stats"
 
 	"github.com/scenrun/scenrun/scenario"
 )
@@ -155,12 +155,41 @@ func significance(a, b *RunResult, seg, stat string, alpha float64) (p float64, 
 	if len(xa) < 2 || len(xb) < 2 {
 		return 0, "", false
 	}
-	th := &benchmath.Thresholds{CompareAlpha: alpha}
-	c := benchmath.AssumeNothing.Compare(benchmath.NewSample(slices.Clone(xa), th), benchmath.NewSample(slices.Clone(xb), th))
+	p = uTestP(xa, xb)
 	if mp := minUTestP(len(xa), len(xb)); mp >= alpha {
-		warning = fmt.Sprintf("%d vs %d trials cannot reach α=%g (smallest possible p=%.3g): add repeats", len(xa), len(xb), alpha, mp)
+		need := 2
+		for minUTestP(need, need) >= alpha && need < 100 {
+			need++
+		}
+		warning = fmt.Sprintf("%d vs %d trials cannot reach α=%g (smallest possible p=%.3g): set repeat ≥ %d on both runs", len(xa), len(xb), alpha, mp, need)
 	}
-	return c.P, warning, true
+	return p, warning, true
+}
+
+// uTestP is the two-sided Mann–Whitney U p-value of xs against ys, by
+// go-moremath's exact U distribution (with ties, up to 25 values a side;
+// the normal approximation beyond), the implementation benchstat's
+// benchmath.AssumeNothing.Compare calls.
+//
+// It does not go through benchmath: go-moremath doubles the CDF of the first
+// sample's U at min(U1, U2), which is the lower tail of the first sample's
+// U only when U1 ≤ U2. With ties the distribution of U is not symmetric, so
+// for U1 > U2 that is not the p-value, and Compare(a, b) and Compare(b, a)
+// differ (a = 2 2 3 3 3 5 against b = 1 2 2 3 4: 0.416 one way, 0.498 the
+// other; enumerating every split gives 0.498). Putting the sample with the
+// smaller U first makes the doubled tail the observation's own tail, in
+// either order. A doubled tail can pass 1; a p-value cannot: it is 1 then.
+func uTestP(xs, ys []float64) float64 {
+	r, err := stats.MannWhitneyUTest(xs, ys, stats.LocationDiffers)
+	if err == nil && r.U > float64(r.N1*r.N2)/2 {
+		r, err = stats.MannWhitneyUTest(ys, xs, stats.LocationDiffers)
+	}
+	if err != nil {
+		// Every value equal on both sides (stats.ErrSamplesEqual): no
+		// difference at all.
+		return 1
+	}
+	return min(r.P, 1)
 }
 
 // compareRuns builds the comparison of run against base at one stat.
@@ -171,7 +200,8 @@ func compareRuns(base, run *RunResult, c scenario.Compare, gate scenario.Gate) C
 		rs, _ := run.Segments.Get(seg)
 		bv, _ := bs.Get(c.Stat)
 		rv, _ := rs.Get(c.Stat)
-		d := SegmentDelta{Baseline: bv, Value: rv, DeltaMS: rv - bv, DeltaPct: deltaPct(bv, rv)}
+		d := SegmentDelta{Baseline: bv, Value: rv, DeltaMS: rv - bv, DeltaPct: deltaPct(bv, rv),
+			BaselineCI95: runCI(base, seg, c.Stat), ValueCI95: runCI(run, seg, c.Stat)}
 		if p, warn, ok := significance(base, run, seg, c.Stat, gate.Alpha); ok {
 			sig := p < gate.Alpha && math.Abs(d.DeltaPct) > gate.NoiseFloorPct
 			d.PValue, d.Significant = &p, &sig

@@ -169,7 +169,7 @@ func comparisonStat(c *Comparison) string {
 // htmlComparisonTable is one Before vs After table, as in the text report.
 func htmlComparisonTable(c *Comparison) htmlTable {
 	t := htmlTable{
-		Title:  fmt.Sprintf("Before vs After: %s → %s (%s)", c.Baseline, c.Run, comparisonStat(c)),
+		Title:  comparisonTitle(c, comparisonStat(c)),
 		Header: []string{"segment", "before ms", "after ms", "delta %", "delta ms", "p", "change"},
 	}
 	unclear := false
@@ -181,7 +181,7 @@ func htmlComparisonTable(c *Comparison) htmlTable {
 		}
 		pct, change, class := fmtPct(d.DeltaPct), "= same", ""
 		switch {
-		case !deltaSignificant(d):
+		case !deltaSignificant(d, defaultAlpha):
 			pct, change, unclear = "~", "~", true
 		case d.DeltaMS < 0:
 			change, class = "▼ better", "pass"
@@ -352,7 +352,7 @@ func comparisonChart(c *Comparison) (template.HTML, error) {
 		after.XMin = 1
 		after.LineStyle.Width = 0
 		switch {
-		case !deltaSignificant(d) || d.DeltaMS == 0:
+		case !deltaSignificant(d, defaultAlpha) || d.DeltaMS == 0:
 			after.Color = colDB
 		case d.DeltaMS < 0:
 			after.Color = colBetter

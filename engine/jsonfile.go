@@ -160,7 +160,9 @@ func ResultsPath(dir, scenario string, now time.Time) (string, error) {
 }
 
 // ReadJSON reads a results file written by WriteJSON (for -baseline). Fields
-// it does not know are ignored, so that files from newer versions still read.
+// it does not know are ignored, so that files from newer versions still read;
+// a file that is not a JSON object with "scenario" and "runs" is refused as
+// not a scenrun results file.
 func ReadJSON(path string) (*Results, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -168,15 +170,28 @@ func ReadJSON(path string) (*Results, error) {
 	}
 	defer f.Close()
 	dec := json.NewDecoder(f)
-	var res Results
-	if err := dec.Decode(&res); err != nil {
-		return nil, fmt.Errorf("read results: %s: %w", path, err)
+	var raw json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
+		return nil, fmt.Errorf("read results: %s: not a scenrun results file: %w", path, err)
 	}
 	if err := dec.Decode(&struct{}{}); err != io.EOF {
 		return nil, fmt.Errorf("read results: %s: unexpected data after the results object", path)
 	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &keys); err != nil {
+		return nil, fmt.Errorf("read results: %s: not a scenrun results file: want a JSON object", path)
+	}
+	for _, k := range []string{"scenario", "runs"} {
+		if _, ok := keys[k]; !ok {
+			return nil, fmt.Errorf("read results: %s: not a scenrun results file (no %q)", path, k)
+		}
+	}
+	var res Results
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return nil, fmt.Errorf("read results: %s: not a scenrun results file: %w", path, err)
+	}
 	if res.Scenario == "" {
-		return nil, fmt.Errorf("read results: %s: not a scenrun results file (no \"scenario\")", path)
+		return nil, fmt.Errorf("read results: %s: not a scenrun results file (empty \"scenario\")", path)
 	}
 	return &res, nil
 }

@@ -148,9 +148,13 @@ func TestReadJSONErrors(t *testing.T) {
 		name, path, want string
 	}{
 		{"missing", filepath.Join(dir, "nope.json"), "read results: open " + filepath.Join(dir, "nope.json")},
-		{"not JSON", write("bad.json", "runs:\n"), "read results: " + filepath.Join(dir, "bad.json") + ": invalid character"},
+		{"not JSON", write("bad.json", "runs:\n"), "read results: " + filepath.Join(dir, "bad.json") + ": not a scenrun results file: invalid character"},
 		{"not results", write("other.json", `{"name": "x"}`), "not a scenrun results file"},
-		{"trailing data", write("two.json", `{"scenario": "a"} {"scenario": "b"}`), "unexpected data after the results object"},
+		{"trailing data", write("two.json", `{"scenario": "a", "runs": []} {"scenario": "b"}`), "unexpected data after the results object"},
+		{"no runs", write("noruns.json", `{"scenario": "a"}`), `not a scenrun results file (no "runs")`},
+		{"array", write("array.json", `[1, 2]`), "not a scenrun results file: want a JSON object"},
+		{"empty", write("empty.json", ``), "not a scenrun results file: EOF"},
+		{"wrong types", write("types.json", `{"scenario": "a", "runs": {"x": 1}}`), "not a scenrun results file: json: cannot unmarshal"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -162,8 +162,13 @@ func newReportTable() table.Writer {
 func renderText(w io.Writer, res *Results, opts RenderOptions) error {
 	r := &reportWriter{w: w, opts: opts}
 	r.results(res)
+	// Results from before the gate was recorded: benchstat's α, no floor.
+	alpha, floor := defaultAlpha, 0.0
+	if res.Gate != nil {
+		alpha, floor = res.Gate.Alpha, res.Gate.NoiseFloorPct
+	}
 	for i := range res.Comparisons {
-		r.comparison(&res.Comparisons[i])
+		r.comparison(&res.Comparisons[i], alpha, floor)
 	}
 	r.assertions(res.Assertions)
 	return r.err
@@ -404,23 +409,52 @@ func reportComparisonSegments(c *Comparison) []string {
 	return append(names, rest...)
 }
 
+// comparisonTitle names a comparison's runs: two runs of these results, or
+// one run against itself in an earlier results file (-baseline).
+func comparisonTitle(c *Comparison, stat string) string {
+	if c.BaselineFile != "" {
+		return fmt.Sprintf("Against the baseline file: %s then → now (%s)", c.Run, stat)
+	}
+	return fmt.Sprintf("Before vs After: %s → %s (%s)", c.Baseline, c.Run, stat)
+}
+
+// defaultAlpha is benchstat's α, for a p-value recorded without a verdict.
+const defaultAlpha = 0.05
+
 // deltaSignificant says whether d's difference counts. Without a p-value every
 // difference counts; with one, the comparison's own verdict decides, and
-// failing that p < 0.05 (benchstat's default α).
-func deltaSignificant(d SegmentDelta) bool {
+// failing that p < alpha (the results' gate, else benchstat's default 0.05).
+func deltaSignificant(d SegmentDelta, alpha float64) bool {
 	switch {
 	case d.Significant != nil:
 		return *d.Significant
 	case d.PValue != nil:
-		return *d.PValue < 0.05
+		return *d.PValue < alpha
 	}
 	return true
+}
+
+// fmtCI is a figure's 95% confidence interval as benchstat shows it: the
+// larger distance from the figure to an end of the interval, in percent of
+// the figure ("" without an interval, "±∞" for an unbounded one).
+func fmtCI(center float64, ci *Interval) string {
+	switch {
+	case ci == nil:
+		return ""
+	case !ci.Bounded() || center == 0:
+		return " ±∞"
+	}
+	pct := max(center-ci.Lo, ci.Hi-center) / math.Abs(center) * 100
+	if pct < 10 {
+		return " ±" + strconv.FormatFloat(pct, 'f', 1, 64) + "%"
+	}
+	return " ±" + strconv.FormatFloat(pct, 'f', 0, 64) + "%"
 }
 
 // comparison writes one Before vs After table. Lower is better for every
 // segment. As in benchstat, a difference that is not statistically
 // significant shows "~" instead of its percentage.
-func (r *reportWriter) comparison(c *Comparison) {
+func (r *reportWriter) comparison(c *Comparison, alpha, floor float64) {
 	stat := c.Stat
 	if stat == "" {
 		stat = "p95"
@@ -446,7 +480,7 @@ func (r *reportWriter) comparison(c *Comparison) {
 		configs = append(configs, table.ColumnConfig{Number: n, Align: text.AlignRight})
 	}
 	t.SetColumnConfigs(configs)
-	unclear := false
+	unclear, withCI, unbounded := false, false, false
 	for _, s := range segs {
 		d, ok := c.Segments[s]
 		if !ok {
@@ -460,7 +494,7 @@ func (r *reportWriter) comparison(c *Comparison) {
 		pct := fmtPct(d.DeltaPct)
 		change := ""
 		switch {
-		case !deltaSignificant(d):
+		case !deltaSignificant(d, alpha):
 			pct, change, unclear = "~", "~", true
 		case d.DeltaMS < 0:
 			change = r.paint("▼ better", sgrGreen)
@@ -469,7 +503,11 @@ func (r *reportWriter) comparison(c *Comparison) {
 		default:
 			change = "= same"
 		}
-		row := table.Row{s, fmtNum(d.Baseline), fmtNum(d.Value), pct, fmtSigned(d.DeltaMS)}
+		for _, ci := range []*Interval{d.BaselineCI95, d.ValueCI95} {
+			withCI = withCI || ci != nil
+			unbounded = unbounded || ci != nil && !ci.Bounded()
+		}
+		row := table.Row{s, fmtNum(d.Baseline) + fmtCI(d.Baseline, d.BaselineCI95), fmtNum(d.Value) + fmtCI(d.Value, d.ValueCI95), pct, fmtSigned(d.DeltaMS)}
 		if withP {
 			p := "-"
 			if d.PValue != nil {
@@ -479,10 +517,24 @@ func (r *reportWriter) comparison(c *Comparison) {
 		}
 		t.AppendRow(append(row, change))
 	}
-	r.table(fmt.Sprintf("Before vs After: %s → %s (%s)", c.Baseline, c.Run, stat), t)
+	r.table(comparisonTitle(c, stat), t)
 	var lines []string
+	if c.BaselineFile != "" {
+		lines = append(lines, "before: "+c.BaselineFile)
+	}
+	if withCI {
+		l := "±: 95% confidence interval of the median over the trials"
+		if unbounded {
+			l += " (±∞: with fewer than 6 trials one end is unbounded)"
+		}
+		lines = append(lines, l)
+	}
 	if unclear {
-		lines = append(lines, "~: no statistically significant difference (p: two-sided Mann–Whitney U p-value over the trials)")
+		l := fmt.Sprintf("~: no significant difference: the two-sided Mann–Whitney U p-value over the trials (p) is not below α=%g", alpha)
+		if floor > 0 {
+			l += fmt.Sprintf(", or the change is within the noise floor of %g%%", floor)
+		}
+		lines = append(lines, l)
 	}
 	for _, w := range c.Warnings {
 		lines = append(lines, r.paint("warning: "+w, sgrYellow))

@@ -78,6 +78,8 @@ func reportFixture() *Results {
 	}
 	withP := func(d SegmentDelta, p float64, sig bool) SegmentDelta {
 		d.PValue, d.Significant = &p, &sig
+		d.BaselineCI95 = &Interval{Lo: d.Baseline * 0.9, Hi: d.Baseline * 1.2}
+		d.ValueCI95 = &Interval{Lo: math.Inf(-1), Hi: math.Inf(1)}
 		return d
 	}
 	order := []string{"db_total_ms", "lock_wait_ms", "fsm_dispatch_ms", "fsm_net_ms"}
@@ -86,6 +88,7 @@ func reportFixture() *Results {
 		StartedAt: started, FinishedAt: started.Add(5 * time.Second),
 		Environment:      Environment{Scenrun: "v0.1.0", Go: "go1.26.8", SQLite: "3.50.4", OS: "linux", Arch: "amd64", CPUs: 2},
 		PercentileMethod: PercentileMethod, TimeScale: 1,
+		Gate: &GateSettings{Alpha: 0.05, NoiseFloorPct: 1},
 		Runs: []RunResult{baseline, shared},
 		Comparisons: []Comparison{
 			{

@@ -134,12 +134,15 @@ type RunResult struct {
 	Name      string `json:"name" expr:"name"`
 	RunConfig `json:"config" expr:"config"`
 	Measurement
-	Pragmas  []Pragma      `json:"effective_pragmas" expr:"effective_pragmas"` // read back from SQLite
-	Trials   []Measurement `json:"trials" expr:"trials"`
-	Error    string        `json:"error,omitempty" expr:"error"`       // why the run failed, if it did
-	Errors   []string      `json:"errors,omitempty" expr:"errors"`     // the first file errors, with SQLite's text
-	DBPath   string        `json:"db_path,omitempty" expr:"db_path"`   // with keep_db
-	Warnings []string      `json:"warnings,omitempty" expr:"warnings"` // e.g. too few trials for significance
+	Pragmas []Pragma      `json:"effective_pragmas" expr:"effective_pragmas"` // read back from SQLite
+	Trials  []Measurement `json:"trials" expr:"trials"`
+	// CI95 is, with two or more trials, the 95% confidence interval of the
+	// median over the trials of each segment stat: ci95.lock_wait_ms.p95.
+	CI95     map[string]map[string]Interval `json:"ci95,omitempty" expr:"ci95"`
+	Error    string                         `json:"error,omitempty" expr:"error"`       // why the run failed, if it did
+	Errors   []string                       `json:"errors,omitempty" expr:"errors"`     // the first file errors, with SQLite's text
+	DBPath   string                         `json:"db_path,omitempty" expr:"db_path"`   // with keep_db
+	Warnings []string                       `json:"warnings,omitempty" expr:"warnings"` // e.g. too few trials for significance
 	// For the HTML report's charts (engine/series.go): the lock-wait and
 	// db-total distributions over the counted trials, and each counted
 	// trial's transitions per interval.
@@ -167,16 +170,22 @@ type SegmentDelta struct {
 	// of the stat; nil when either side has fewer than two trials.
 	PValue      *float64 `json:"p_value,omitempty"`
 	Significant *bool    `json:"significant,omitempty"`
+	// The runs' 95% confidence intervals of the stat (see RunResult.CI95).
+	BaselineCI95 *Interval `json:"baseline_ci95,omitempty"`
+	ValueCI95    *Interval `json:"value_ci95,omitempty"`
 }
 
 // A Comparison is one run against a baseline run at one stat.
 type Comparison struct {
-	Baseline string                  `json:"baseline"`
-	Run      string                  `json:"run"`
-	Stat     string                  `json:"stat"`
-	Order    []string                `json:"segment_order"`
-	Segments map[string]SegmentDelta `json:"segments"`
-	Warnings []string                `json:"warnings,omitempty"`
+	Baseline string `json:"baseline"`
+	Run      string `json:"run"`
+	Stat     string `json:"stat"`
+	// BaselineFile is, for a comparison with -baseline, the earlier results
+	// file the baseline run comes from (it has the run's own name).
+	BaselineFile string                  `json:"baseline_file,omitempty"`
+	Order        []string                `json:"segment_order"`
+	Segments     map[string]SegmentDelta `json:"segments"`
+	Warnings     []string                `json:"warnings,omitempty"`
 }
 
 // An AssertionResult is one assertion's verdict.
@@ -199,6 +208,8 @@ type Results struct {
 	Environment      Environment       `json:"environment"`
 	PercentileMethod string            `json:"percentile_method"`
 	TimeScale        float64           `json:"time_scale"`
+	Gate             *GateSettings     `json:"gate,omitempty"`          // how lower() and the comparisons decided
+	BaselineFile     string            `json:"baseline_file,omitempty"` // -baseline
 	Runs             []RunResult       `json:"runs"`
 	Comparisons      []Comparison      `json:"comparisons"`
 	Assertions       []AssertionResult `json:"assertions"`

@@ -28,6 +28,7 @@ type Options struct {
 	Filter    *regexp.Regexp   // only runs whose name matches; nil: all
 	TempDir   string           // where run databases go; "" means os.TempDir()
 	Prev      *Results         // an earlier results file (-baseline)
+	PrevFile  string           // its path, for the report
 	Version   string           // scenrun's version, for the environment
 	Now       func() time.Time // the wall clock for started_at/finished_at; nil: time.Now
 	OnTrial   func(TrialStart) // called as each trial starts; may be nil
@@ -92,11 +93,11 @@ func NewRunner(spec *scenario.Spec, opts Options) (*Runner, error) {
 
 // Validate checks spec's runs and compiles its assertions without running
 // anything.
-func Validate(spec *scenario.Spec) error {
+func Validate(spec *scenario.Spec, withPrev bool) error {
 	if err := checkRuns(spec); err != nil {
 		return err
 	}
-	_, err := compileAssertions(spec, false)
+	_, err := compileAssertions(spec, withPrev)
 	return err
 }
 
@@ -133,6 +134,7 @@ func (r *Runner) Run(ctx context.Context) (*Results, error) {
 		Scenario: spec.Name, SpecFile: spec.File, Description: spec.Description,
 		StartedAt: r.opts.Now().UTC(), Environment: NewEnvironment(r.opts.Version),
 		PercentileMethod: PercentileMethod, TimeScale: r.opts.TimeScale,
+		Gate: &GateSettings{Alpha: spec.Gate.Alpha, NoiseFloorPct: spec.Gate.NoiseFloorPct},
 		Runs: []RunResult{}, Comparisons: []Comparison{}, Assertions: []AssertionResult{},
 	}
 	selected := r.Selected()
@@ -220,6 +222,7 @@ func (r *Runner) Run(ctx context.Context) (*Results, error) {
 		}
 		if len(s.trials) > 0 {
 			rr.Measurement = combine(s.trials)
+			rr.CI95 = ci95(s.trials)
 		}
 		if s.err != nil {
 			rr.Error = s.err.Error()
@@ -246,11 +249,19 @@ func (r *Runner) Run(ctx context.Context) (*Results, error) {
 			}
 		}
 	}
+	if r.opts.Prev != nil {
+		res.BaselineFile = r.opts.PrevFile
+		res.Comparisons = append(res.Comparisons, baselineComparisons(spec, res.Runs, r.opts.Prev, r.opts.PrevFile)...)
+	}
 	var prev map[string]RunResult
 	if r.opts.Prev != nil {
 		prev = map[string]RunResult{}
 		for _, pr := range r.opts.Prev.Runs {
-			prev[pr.Name] = pr
+			// Named as the assertion reaches it, so that lower()'s
+			// explanations tell the earlier run from the current one.
+			name := pr.Name
+			pr.Name = "prev." + name
+			prev[name] = pr
 		}
 	}
 	res.Assertions = evaluate(spec, r.assertions, res.Runs, skipped, prev)

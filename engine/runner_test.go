@@ -238,7 +238,7 @@ assertions:
   - name: missing run
     expr: run("zwei").indexed > 0
 `)
-	err := Validate(spec)
+	err := Validate(spec, false)
 	var errs scenario.Errors
 	if !errors.As(err, &errs) || len(errs) != 3 {
 		t.Fatalf("got %v, want three errors", err)

@@ -226,6 +226,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env envir
 			return exitUsage
 		}
 	}
+	if err := checkReportPaths(c); err != nil {
+		fmt.Fprintf(stderr, "scenrun: %v\n", err)
+		return exitUsage
+	}
 	var filter *regexp.Regexp
 	if c.runRE != "" {
 		filter = regexp.MustCompile(c.runRE)
@@ -243,7 +247,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env envir
 			continue
 		}
 		hook := &progressHook{}
-		r, err := engine.NewRunner(spec, engine.Options{TimeScale: c.timeScale, Filter: filter, TempDir: c.tmpDir, Prev: prev, Version: scenrunVersion(),
+		r, err := engine.NewRunner(spec, engine.Options{TimeScale: c.timeScale, Filter: filter, TempDir: c.tmpDir, Prev: prev, PrevFile: c.baseline, Version: scenrunVersion(),
 			WorkerCommand: workerCommand(env), OnTrial: hook.onTrial, ProfileDir: c.profile})
 		if err != nil {
 			fmt.Fprintln(stderr, err)
@@ -263,6 +267,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env envir
 	}
 
 	code := exitOK
+	var all []*engine.Results
 	for i, r := range runners {
 		if ctx.Err() != nil {
 			break
@@ -270,16 +275,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env envir
 		if !c.noProgress {
 			hooks[i].disp = newProgressDisplay(stderr, env.stderrTTY, env.progressEvery, r.Selected())
 		}
-		code = max(code, runOne(ctx, r, hooks[i].disp, c, stdout, stderr, env))
+		rc, res := runOne(ctx, r, hooks[i].disp, c, stdout, stderr, env)
+		code = max(code, rc)
+		all = append(all, res)
 	}
+	code = max(code, writeReports(c, all, stderr))
 	if ctx.Err() != nil {
 		return exitInterrupted
 	}
 	return code
 }
 
-// runOne carries out one spec and writes its reports; it returns the exit code.
-func runOne(ctx context.Context, r *engine.Runner, disp *progressDisplay, c *config, stdout, stderr io.Writer, env environ) int {
+// runOne carries out one spec and writes its reports; it returns the exit
+// code and the results.
+func runOne(ctx context.Context, r *engine.Runner, disp *progressDisplay, c *config, stdout, stderr io.Writer, env environ) (int, *engine.Results) {
 	res, runErr := r.Run(ctx)
 	if disp != nil {
 		disp.close() // before any report, so the two never interleave
@@ -357,7 +366,13 @@ func runOne(ctx context.Context, r *engine.Runner, disp *progressDisplay, c *con
 		}
 		fmt.Fprintf(w, "\nResults: %s\n", jsonPath)
 	}
-	return code
+	if env.summary != "" {
+		if err := appendSummary(env.summary, res); err != nil {
+			fmt.Fprintf(stderr, "scenrun: GITHUB_STEP_SUMMARY: %v\n", err)
+			code = max(code, exitRunFailed)
+		}
+	}
+	return code, res
 }
 
 // validate checks specs without running them.
@@ -365,19 +380,27 @@ func validate(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var sets multiFlag
+	var baseline string
 	fs.Var(&sets, "set", "override a run field, `key=value`")
+	fs.StringVar(&baseline, "baseline", "", "check the assertions as a run with -baseline `file` would (prev.<run>)")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
 	if fs.NArg() == 0 {
-		fmt.Fprintln(stderr, "usage: scenrun validate SPEC.yaml ...")
+		fmt.Fprintln(stderr, "usage: scenrun validate [-set key=value] [-baseline FILE] SPEC.yaml ...")
 		return exitUsage
+	}
+	if baseline != "" {
+		if _, err := engine.ReadJSON(baseline); err != nil {
+			fmt.Fprintf(stderr, "scenrun: -baseline: %v\n", err)
+			return exitUsage
+		}
 	}
 	code := exitOK
 	for _, path := range fs.Args() {
 		spec, err := scenario.Load(path, sets)
 		if err == nil {
-			err = engine.Validate(spec)
+			err = engine.Validate(spec, baseline != "")
 		}
 		if err != nil {
 			fmt.Fprintln(stderr, err)
@@ -448,7 +471,7 @@ func plan(ctx context.Context, args []string, stdout, stderr io.Writer, env envi
 	}
 	spec, err := scenario.Load(specs[0], sets)
 	if err == nil {
-		err = engine.Validate(spec)
+		err = engine.Validate(spec, false)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
