@@ -47,8 +47,8 @@ gobench:
 
 # The gate's honesty: how often lower() finds a difference between two
 # identical runs (scenarios/aa-test.yaml, AA_REPS repetitions, default 20).
-aa: build
-	./scripts/aa.sh
+aa:
+	$(GO) run ./cmd/scenbench -aa $${AA_REPS:-20}
 
 # Renders the HTML report of $(SPEC) under -quick in headless Chromium
 # (Debian: apt-get install chromium) and writes bin/report.html and

@@ -118,8 +118,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	tmp := fs.String("tmp", "", "directory for the databases (default: the system's temporary directory)")
 	extra := fs.Bool("nockpt", true, "also measure with wal_autocheckpoint=0 (labelled; shows what checkpoints cost)")
 	only := fs.String("run", "", "only the variants whose name matches `regexp` (the raw limit always runs: it is every ratio's denominator)")
+	aaReps := fs.Int("aa", 0, "instead of the bench: run the A/A scenario `N` times and print lower()'s false-positive rate")
+	aaSpecPath := fs.String("aa-spec", "scenarios/aa-test.yaml", "the A/A scenario for -aa")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *aaReps > 0 {
+		return aa(ctx, *aaSpecPath, *aaReps, *tmp, stdout, stderr)
 	}
 	if *reps < 1 || *files < 1 || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "scenbench: -reps and -files must be ≥ 1, and no arguments are taken")

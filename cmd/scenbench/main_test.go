@@ -95,3 +95,41 @@ func TestBenchRunSelectsVariantsAndKeepsRaw(t *testing.T) {
 		t.Errorf("got %d targets, want 2 (single_writer, fixed cost)", len(rep.Targets))
 	}
 }
+
+func TestAASpecAddsNegatedLowerVerdicts(t *testing.T) {
+	src, err := os.ReadFile("../../scenarios/aa-test.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, n, err := aaSpec("aa-test.yaml", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 6 {
+		t.Errorf("got %d verdicts, want 6", n)
+	}
+	var fp []string
+	for _, a := range spec.Assertions {
+		if strings.HasPrefix(a.Name, "fp: ") {
+			fp = append(fp, a.Expr)
+		}
+	}
+	if len(fp) != 6 || fp[0] != `not lower(a, b, "db_total_ms", "p95")` || fp[1] != `not lower(b, a, "db_total_ms", "p95")` {
+		t.Errorf("got %q", fp)
+	}
+}
+
+func TestAARunsAndCounts(t *testing.T) {
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "aa.yaml")
+	// A tiny A/A: enough trials for lower() to reach α, few files.
+	os.WriteFile(spec, []byte("version: 1\nname: aa\ndefaults: {files: 20, concurrency: 2, repeat: 5}\nruns: [{name: a}, {name: b}]\nassertions:\n  - {name: indexed, expr: 'all(runs, .indexed == .files)'}\n"), 0o644)
+	var out, errb strings.Builder
+	code := run(context.Background(), []string{"-aa", "2", "-aa-spec", spec, "-tmp", dir}, &out, &errb)
+	if code > 1 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if !strings.Contains(out.String(), "repetition  2:") || !strings.Contains(out.String(), "of 12 verdicts") {
+		t.Errorf("got:\n%s", out.String())
+	}
+}
