@@ -115,6 +115,7 @@ func runTrial(ctx context.Context, run scenario.Run, profile scenario.Profile, s
 	} else {
 		w, err := newWriter(ctx, cfg.Connection, db, cfg.PoolSize, cfg.BatchSize)
 		if err != nil {
+			stopSampling()
 			out.err = fmt.Errorf("%s: %w", cfg.Connection, err)
 			return out
 		}
