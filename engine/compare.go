@@ -61,21 +61,21 @@ func combine(trials []Measurement) Measurement {
 	m.Transitions = medInt(func(m *Measurement) float64 { return float64(m.Transitions) })
 	m.TransitionsPerSecond = med(func(m *Measurement) float64 { return m.TransitionsPerSecond })
 	m.FilesPerSecond = med(func(m *Measurement) float64 { return m.FilesPerSecond })
-	// Outcomes are not averaged away: the worst trial's counts stand.
+	// Outcomes are not averaged away: the worst trial's counts stand, and
+	// the states are that trial's.
 	m.Indexed = trials[0].Indexed
 	m.Integrity = "ok"
 	m.States = trials[0].States
 	for i := range trials {
 		t := &trials[i]
-		m.Indexed = min(m.Indexed, t.Indexed)
+		if t.Indexed < m.Indexed {
+			m.Indexed, m.States = t.Indexed, t.States
+		}
 		m.Failed = max(m.Failed, t.Failed)
 		m.FileErrors = max(m.FileErrors, t.FileErrors)
 		m.OCCConflicts += t.OCCConflicts
 		if t.Integrity != "ok" && m.Integrity == "ok" {
 			m.Integrity = fmt.Sprintf("trial %d: %s", i+1, t.Integrity)
-		}
-		if t.Indexed < trials[0].Indexed {
-			m.States = t.States
 		}
 	}
 	m.LockWait = stat("lock_wait_ms")

@@ -1,0 +1,29 @@
+package engine
+
+import "testing"
+
+func TestCombineTakesMediansAndTheWorstOutcome(t *testing.T) {
+	trial := func(elapsed float64, indexed, failed int, integrity string, p95 float64) Measurement {
+		m := Measurement{ElapsedSeconds: elapsed, Indexed: indexed, Failed: failed, Integrity: integrity,
+			States: map[string]int{"indexed": indexed, "failed": failed}, OCCConflicts: 1}
+		m.LockWait = Stat{P95: p95, Count: 10}
+		return m
+	}
+	got := combine([]Measurement{
+		trial(1.0, 10, 0, "ok", 5),
+		trial(3.0, 8, 2, "ok", 1),
+		trial(2.0, 9, 1, "bad rows", 9),
+	})
+	if got.ElapsedSeconds != 2.0 || got.LockWait.P95 != 5 {
+		t.Errorf("got elapsed %v, lock p95 %v; want the medians 2, 5", got.ElapsedSeconds, got.LockWait.P95)
+	}
+	if got.LockWait.Count != 30 || got.OCCConflicts != 3 {
+		t.Errorf("got count %d, conflicts %d; want 30, 3 (summed over trials)", got.LockWait.Count, got.OCCConflicts)
+	}
+	if got.Indexed != 8 || got.Failed != 2 || got.States["indexed"] != 8 || got.States["failed"] != 2 {
+		t.Errorf("got indexed %d failed %d states %v; want the worst trial's: 8, 2", got.Indexed, got.Failed, got.States)
+	}
+	if got.Integrity != "trial 3: bad rows" {
+		t.Errorf("got integrity %q, want the failing trial's", got.Integrity)
+	}
+}
