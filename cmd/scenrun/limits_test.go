@@ -17,9 +17,10 @@ func TestAbsurdValuesAreSpecErrors(t *testing.T) {
 		{[]string{"-set", "files=0"}, "-set files=0: files: want an integer in 1..100000000, got 0\n"},
 		{[]string{"-set", "concurrency=100001"}, "-set concurrency=100001: concurrency: want an integer in 1..100000, got 100001\n"},
 		{[]string{"-set", "concurrency=-5"}, "-set concurrency=-5: concurrency: want an integer in 1..100000, got -5\n"},
-		{[]string{"-time-scale", "-1"}, `invalid value "-1" for flag -time-scale: want a number from 0 to 1e6, got "-1"` + "\n"},
-		{[]string{"-time-scale", "1e7"}, `invalid value "1e7" for flag -time-scale: want a number from 0 to 1e6, got "1e7"` + "\n"},
-		{[]string{"-time-scale", "fast"}, `invalid value "fast" for flag -time-scale: want a number from 0 to 1e6, got "fast"` + "\n"},
+		{[]string{"-time-scale", "-1"}, `invalid value "-1" for flag -time-scale: want a number above 0 and at most 1e6, got "-1"` + "\n"},
+		{[]string{"-time-scale", "1e7"}, `invalid value "1e7" for flag -time-scale: want a number above 0 and at most 1e6, got "1e7"` + "\n"},
+		{[]string{"-time-scale", "0"}, `invalid value "0" for flag -time-scale: want a number above 0 and at most 1e6, got "0"` + "\n"},
+		{[]string{"-time-scale", "fast"}, `invalid value "fast" for flag -time-scale: want a number above 0 and at most 1e6, got "fast"` + "\n"},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

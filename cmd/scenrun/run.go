@@ -105,7 +105,7 @@ func newFlagSet(c *config, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.jsonFile, "json", "", "write the JSON results to exactly this `file` (- = stdout)")
 	fs.StringVar(&c.format, "format", "table", "what goes to stdout: table, markdown, csv, html or json")
 	fs.BoolVar(&c.quick, "quick", false, "scale every API latency by 1/40 (2s → 50ms)")
-	fs.Func("time-scale", "scale every API latency by `F` (≥ 0)", func(s string) error {
+	fs.Func("time-scale", "scale every API latency by `F` (> 0)", func(s string) error {
 		var err error
 		c.timeScale, err = parseScale(s)
 		c.timeScaleSet = true
@@ -127,12 +127,11 @@ func newFlagSet(c *config, stderr io.Writer) *flag.FlagSet {
 }
 
 func parseScale(s string) (float64, error) {
+	// 0 is refused rather than meaning "no latency": a profile of zero
+	// latency says that, and the engine reads an unset scale as 1.
 	var f float64
-	if _, err := fmt.Sscanf(s, "%g", &f); err != nil {
-		return 0, fmt.Errorf("want a number from 0 to 1e6, got %q", s)
-	}
-	if f < 0 || f > 1e6 {
-		return 0, fmt.Errorf("want a number from 0 to 1e6, got %q", s)
+	if _, err := fmt.Sscanf(s, "%g", &f); err != nil || !(f > 0 && f <= 1e6) {
+		return 0, fmt.Errorf("want a number above 0 and at most 1e6, got %q", s)
 	}
 	return f, nil
 }
@@ -425,7 +424,7 @@ func plan(ctx context.Context, args []string, stdout, stderr io.Writer, env envi
 	var runRE string
 	fs.Var(&sets, "set", "override a run field for every run, `key=value` (repeatable)")
 	fs.BoolVar(&quick, "quick", false, "scale every API latency by 1/40 (2s → 50ms)")
-	fs.Func("time-scale", "scale every API latency by `F` (≥ 0)", func(s string) error {
+	fs.Func("time-scale", "scale every API latency by `F` (> 0)", func(s string) error {
 		var err error
 		scale, err = parseScale(s)
 		scaleSet = true

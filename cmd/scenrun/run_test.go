@@ -93,7 +93,7 @@ func TestExitCodes(t *testing.T) {
 		},
 		{name: "-run matching nothing", spec: passing, args: []string{"-run", "^nothing$"}, want: exitUsage, stderr: regexp.MustCompile(`matches no run`)},
 		{name: "bad -format", spec: passing, args: []string{"-format", "yaml"}, want: exitUsage, stderr: regexp.MustCompile(`-format: unknown value "yaml"`)},
-		{name: "negative -time-scale", spec: passing, args: []string{"-time-scale", "-1"}, want: exitUsage, stderr: regexp.MustCompile(`want a number from 0`)},
+		{name: "negative -time-scale", spec: passing, args: []string{"-time-scale", "-1"}, want: exitUsage, stderr: regexp.MustCompile(`want a number above 0`)},
 		{name: "bad -set", spec: passing, args: []string{"-set", "files=abc"}, want: exitUsage, stderr: regexp.MustCompile(`files=abc`)},
 	}
 	for _, tt := range tests {
