@@ -27,3 +27,18 @@ func TestCombineTakesMediansAndTheWorstOutcome(t *testing.T) {
 		t.Errorf("got integrity %q, want the failing trial's", got.Integrity)
 	}
 }
+
+func TestCombineMergesBatchesSkippingTrialsWithout(t *testing.T) {
+	got := combine([]Measurement{
+		{Batches: &BatchStats{Count: 2, Mean: 4, Max: 6}},
+		{}, // e.g. a multi-process trial whose workers all crashed
+		{Batches: &BatchStats{Count: 6, Mean: 2, Max: 3}},
+	})
+	want := BatchStats{Count: 8, Mean: 2.5, Max: 6}
+	if got.Batches == nil || *got.Batches != want {
+		t.Errorf("got %+v, want %+v", got.Batches, want)
+	}
+	if got := combine([]Measurement{{}, {}}); got.Batches != nil {
+		t.Errorf("no group commits: got %+v, want nil", got.Batches)
+	}
+}

@@ -87,18 +87,8 @@ func combine(trials []Measurement) Measurement {
 	m.WALSizeStartBytes = medInt(func(m *Measurement) float64 { return float64(m.WALSizeStartBytes) })
 	m.WALSizeEndBytes = medInt(func(m *Measurement) float64 { return float64(m.WALSizeEndBytes) })
 	m.WALContention, m.Bottleneck = verdicts(&m)
-	if trials[0].Batches != nil {
-		b := BatchStats{}
-		sum := 0.0
-		for _, t := range trials {
-			b.Count += t.Batches.Count
-			b.Max = max(b.Max, t.Batches.Max)
-			sum += t.Batches.Mean * float64(t.Batches.Count)
-		}
-		if b.Count > 0 {
-			b.Mean = sum / float64(b.Count)
-		}
-		m.Batches = &b
+	for _, t := range trials {
+		m.Batches = m.Batches.merge(t.Batches)
 	}
 	return m
 }

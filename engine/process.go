@@ -256,17 +256,7 @@ func (t *trial) workProcesses(ctx context.Context, db *fsm.DB, cmd []string) (el
 		if p.end.Panic != "" {
 			t.unhandled.CompareAndSwap(nil, fmt.Sprintf("process %d: %s", p.k+1, p.end.Panic))
 		}
-		if b := p.end.Batches; b != nil {
-			if batches == nil {
-				batches = &BatchStats{}
-			}
-			sum := batches.Mean*float64(batches.Count) + b.Mean*float64(b.Count)
-			batches.Count += b.Count
-			batches.Max = max(batches.Max, b.Max)
-			if batches.Count > 0 {
-				batches.Mean = sum / float64(batches.Count)
-			}
-		}
+		batches = batches.merge(p.end.Batches)
 	}
 	return elapsed, walEnd, batches, errors.Join(closeErrs...), failure(nil)
 }

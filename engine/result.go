@@ -106,6 +106,23 @@ type BatchStats struct {
 	Max   int     `json:"max" expr:"max"`
 }
 
+// merge is the batch statistics of a and b together (either may be nil: a
+// trial or a process with no group commits).
+func (a *BatchStats) merge(b *BatchStats) *BatchStats {
+	if b == nil {
+		return a
+	}
+	if a == nil {
+		c := *b
+		return &c
+	}
+	out := BatchStats{Count: a.Count + b.Count, Max: max(a.Max, b.Max)}
+	if out.Count > 0 {
+		out.Mean = (a.Mean*float64(a.Count) + b.Mean*float64(b.Count)) / float64(out.Count)
+	}
+	return &out
+}
+
 // A Measurement is what one trial of a run measured. A run's own figures are
 // a Measurement too: the trial's when there is one, else the median over its
 // trials.
