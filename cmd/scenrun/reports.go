@@ -12,6 +12,13 @@ import (
 // checkReportPaths fails before anything runs when a report could not be
 // written afterwards: -junit's directory must exist.
 func checkReportPaths(c *config) error {
+	// -json FILE never overwrites: refuse before measuring anything rather
+	// than after (SaveJSON still guards against a file made in between).
+	if c.jsonFile != "" && c.jsonFile != "-" {
+		if _, err := os.Lstat(c.jsonFile); err == nil {
+			return fmt.Errorf("-json %s: file already exists (scenrun never overwrites results)", c.jsonFile)
+		}
+	}
 	if c.junit == "" {
 		return nil
 	}

@@ -237,3 +237,16 @@ func TestValidateWithBaseline(t *testing.T) {
 		t.Errorf("a spec as -baseline: got exit %d, want 2", code)
 	}
 }
+
+func TestJSONFileThatExistsIsRefusedBeforeRunning(t *testing.T) {
+	dir := t.TempDir()
+	existing := filepath.Join(dir, "r.json")
+	os.WriteFile(existing, []byte("{}"), 0o644)
+	code, stdout, stderr := scenrun(t, "-json", existing, writeSpec(t, passing))
+	if code != exitUsage || !strings.Contains(stderr, "file already exists") || stdout != "" {
+		t.Errorf("got exit %d, stdout %q, stderr %q; want 2 before any run", code, stdout, stderr)
+	}
+	if b, _ := os.ReadFile(existing); string(b) != "{}" {
+		t.Errorf("the existing file was changed: %q", b)
+	}
+}
