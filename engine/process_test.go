@@ -205,21 +205,27 @@ runs:
 // the worker processes, which stream back their files' cancellation
 // (rather than being killed after the grace period).
 func TestProcessesStopOnTimeoutAndCancel(t *testing.T) {
+	// Calls of 30 s and a stop after 3 s: however slowly the worker
+	// processes start on a busy machine, the 4 files in flight are mid-call
+	// when the stop comes.
 	src := `
 version: 1
 name: slow
-defaults: {files: 40, concurrency: 4, processes: 2, profile: realistic}
+profiles:
+  slow: {latency: 30s}
+defaults: {files: 40, concurrency: 4, processes: 2, profile: slow}
 runs:
   - name: r
 `
 	t.Run("timeout", func(t *testing.T) {
-		spec := parse(t, src, "timeout=300ms")
+		t.Parallel()
+		spec := parse(t, src, "timeout=3s")
 		res, err := runSpec(t, spec, Options{WorkerCommand: workerCmd("__worker")})
 		if !errors.Is(err, ErrRunFailed) {
 			t.Fatalf("got %v, want ErrRunFailed", err)
 		}
 		r := res.Runs[0]
-		if !strings.Contains(r.Error, "timeout: the trial took longer than 300ms") {
+		if !strings.Contains(r.Error, "timeout: the trial took longer than 3s") {
 			t.Errorf("got error %q, want the timeout", r.Error)
 		}
 		if r.FileErrors != 4 || r.Integrity != "ok" {
@@ -227,12 +233,13 @@ runs:
 		}
 	})
 	t.Run("cancel", func(t *testing.T) {
+		t.Parallel()
 		r, err := NewRunner(parse(t, src), Options{TempDir: t.TempDir(), WorkerCommand: workerCmd("__worker")})
 		if err != nil {
 			t.Fatal(err)
 		}
 		ctx, cancel := context.WithCancel(context.Background())
-		time.AfterFunc(300*time.Millisecond, cancel)
+		time.AfterFunc(3*time.Second, cancel)
 		res, err := r.Run(ctx)
 		if !errors.Is(err, context.Canceled) || !res.Interrupted {
 			t.Fatalf("got %v, interrupted %v; want cancelled", err, res.Interrupted)

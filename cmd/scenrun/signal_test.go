@@ -67,12 +67,13 @@ runs:
 			if code := cmd.ProcessState.ExitCode(); code != exitInterrupted || (err != nil && !errors.As(err, &ee)) {
 				t.Errorf("got exit %d (%v), want %d; stderr %s", code, err, exitInterrupted, stderr.String())
 			}
-			// A behaviour bound, generous for a loaded CI machine: the
-			// workers stop within a second, then the integrity check and
-			// the reports run.
+			// A behaviour bound, not a timing claim: left alone, the
+			// realistic run would go on for minutes; stopped, it exits in
+			// milliseconds (14 ms measured). 10 s is far from both, so a
+			// loaded CI machine cannot flip it.
 			t.Logf("%s: %v from the signal to the exit", sig, took)
-			if took > 3*time.Second {
-				t.Errorf("got %v from the signal to the exit, want under 3s", took)
+			if took > 10*time.Second {
+				t.Errorf("got %v from the signal to the exit, want it to stop rather than run on", took)
 			}
 			res, err := engine.ReadJSON(jsonPath)
 			if err != nil {
