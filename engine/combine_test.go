@@ -1,6 +1,9 @@
 package engine
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestCombineTakesMediansAndTheWorstOutcome(t *testing.T) {
 	trial := func(elapsed float64, indexed, failed int, integrity string, p95 float64) Measurement {
@@ -40,5 +43,22 @@ func TestCombineMergesBatchesSkippingTrialsWithout(t *testing.T) {
 	}
 	if got := combine([]Measurement{{}, {}}); got.Batches != nil {
 		t.Errorf("no group commits: got %+v, want nil", got.Batches)
+	}
+}
+
+func TestRunWarnings(t *testing.T) {
+	for _, tt := range []struct {
+		counted, repeat int
+		want            []string
+	}{
+		{1, 1, nil},
+		{10, 10, nil},
+		{3, 3, []string{"3 trials: a 95% confidence interval of a median needs 6 or more, so one end of each is open"}},
+		{1, 5, []string{"1 of 5 trials counted: the figures are over those"}},
+	} {
+		got := runWarnings(tt.counted, tt.repeat)
+		if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+			t.Errorf("runWarnings(%d, %d) = %q, want %q", tt.counted, tt.repeat, got, tt.want)
+		}
 	}
 }

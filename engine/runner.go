@@ -224,6 +224,7 @@ func (r *Runner) Run(ctx context.Context) (*Results, error) {
 			rr.Measurement = combine(s.trials)
 			rr.CI95 = ci95(s.trials)
 		}
+		rr.Warnings = runWarnings(len(s.trials), s.run.Config.Repeat)
 		if s.err != nil {
 			rr.Error = s.err.Error()
 			if ctx.Err() == nil {
@@ -287,4 +288,17 @@ func runConfig(c scenario.Config) RunConfig {
 		rc.Pragmas = append(rc.Pragmas, Pragma{Name: p.Name, Value: p.Value})
 	}
 	return rc
+}
+
+// runWarnings are what a reader of a run's figures should know about how
+// many trials stand behind them.
+func runWarnings(counted, repeat int) []string {
+	var w []string
+	if counted < repeat {
+		w = append(w, fmt.Sprintf("%d of %d trials counted: the figures are over those", counted, repeat))
+	}
+	if counted >= 2 && counted < 6 {
+		w = append(w, fmt.Sprintf("%d trials: a 95%% confidence interval of a median needs 6 or more, so one end of each is open", counted))
+	}
+	return w
 }

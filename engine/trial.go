@@ -55,6 +55,7 @@ type trial struct {
 	done                                    atomic.Int64 // files finished
 
 	mu        sync.Mutex
+	closeErrs []error // sessions that failed to close (per_worker's connections)
 	errTexts  []string
 	errCount  int
 	firstErr  error
@@ -81,7 +82,9 @@ func runTrial(ctx context.Context, run scenario.Run, profile scenario.Profile, s
 			out.dbPath = path
 			return
 		}
-		os.RemoveAll(dir)
+		if err := os.RemoveAll(dir); err != nil {
+			out.errors = append(out.errors, "remove the temporary database: "+err.Error())
+		}
 	}()
 
 	db, err := fsm.Open(ctx, dbOptions(path, cfg))
@@ -125,7 +128,7 @@ func runTrial(ctx context.Context, run scenario.Run, profile scenario.Profile, s
 		// The WAL is measured before the writer closes its connections:
 		// closing the last one checkpoints and removes it.
 		walEnd = db.WALSize()
-		werr = w.close()
+		werr = errors.Join(errors.Join(t.closeErrs...), w.close())
 		batches = w.batches()
 	}
 	out.throughput = stopSampling()
@@ -145,7 +148,7 @@ func runTrial(ctx context.Context, run scenario.Run, profile scenario.Profile, s
 	defer cancel()
 	out.m.Integrity, out.m.States, err = t.check(ictx, db)
 	out.err = t.verdict(ctx, err, werr, out.m.Integrity)
-	if perr != nil && err == nil && (context.Cause(ctx) == nil || ctx.Err() == nil) {
+	if perr != nil && err == nil && ctx.Err() == nil {
 		// A worker process that failed is why the trial failed, rather than
 		// its consequences (its files unreported, their integrity).
 		out.err = perr
@@ -205,7 +208,13 @@ func (t *trial) work(ctx context.Context, w writer) {
 				t.ended(-1, err)
 				return
 			}
-			defer s.close()
+			defer func() {
+				if err := s.close(); err != nil {
+					t.mu.Lock()
+					t.closeErrs = append(t.closeErrs, err)
+					t.mu.Unlock()
+				}
+			}()
 			for ctx.Err() == nil {
 				i := t.part + t.parts*int(next.Add(1)-1)
 				if i >= t.cfg.Files {
