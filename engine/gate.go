@@ -107,10 +107,6 @@ type GateSettings struct {
 	NoiseFloorPct float64 `json:"noise_floor_pct"`
 }
 
-// defaultCompareSegments are the segments a comparison against -baseline
-// shows: the ones the reference's before/after table shows.
-var defaultCompareSegments = []string{"db_total_ms", "lock_wait_ms", "fsm_dispatch_ms", "fsm_net_ms"}
-
 // baselineComparisons compares each run with the same-named run of an
 // earlier results file, at p95 over the reference's segments (or, when the
 // spec compares that run, at the stat and segments of its first comparison).
@@ -125,7 +121,7 @@ func baselineComparisons(spec *scenario.Spec, runs []RunResult, prev *Results, p
 			continue
 		}
 		base := prev.Runs[j]
-		c := scenario.Compare{Baseline: run.Name, Stat: "p95", Segments: defaultCompareSegments}
+		c := scenario.Compare{Baseline: run.Name, Stat: "p95", Segments: scenario.DefaultSegments}
 		for _, sc := range spec.Compare {
 			if sc.Baseline == run.Name || slices.Contains(sc.Runs, run.Name) {
 				c.Stat, c.Segments = sc.Stat, sc.Segments

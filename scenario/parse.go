@@ -549,7 +549,7 @@ func (p *parser) decodeCompare(n *yaml.Node, runs []Run, names map[string]Pos) [
 			p.errf(m, "compare: want a mapping for each comparison, got %s", describe(m))
 			continue
 		}
-		c := Compare{Stat: "p95", Segments: slices.Clone(defaultSegments), Pos: posOf(m)}
+		c := Compare{Stat: "p95", Segments: slices.Clone(DefaultSegments), Pos: posOf(m)}
 		var runsNode *yaml.Node
 		baseGiven := false
 		for _, kv := range p.pairs(p.report, m, false) {

@@ -212,8 +212,9 @@ var (
 	Dists       = []string{"constant", "uniform", "normal", "lognormal", "exponential"}
 )
 
-// defaultSegments are the segments a comparison shows unless it names its own.
-var defaultSegments = []string{"db_total_ms", "lock_wait_ms", "fsm_dispatch_ms", "fsm_net_ms"}
+// DefaultSegments are the segments a comparison shows unless it names its own
+// (the ones the reference's before/after table shows).
+var DefaultSegments = []string{"db_total_ms", "lock_wait_ms", "fsm_dispatch_ms", "fsm_net_ms"}
 
 // builtinProfiles are always present and cannot be redefined.
 func builtinProfiles() map[string]Profile {
