@@ -62,6 +62,7 @@ func TestPlanCommand(t *testing.T) {
 		{name: "-set and -run", args: []string{"plan", "-set", "files=10", "-run", "^shared$", spec}, code: exitOK,
 			stdout: []string{"shared", "for 1 run."}},
 		{name: "-quick with -time-scale", args: []string{"plan", "-quick", "-time-scale", "2", spec}, code: exitUsage, stderr: "both scale"},
+		{name: "-tmpdir that cannot hold a database", args: []string{"plan", "-tmpdir", spec + "/sub", spec}, code: exitRunFailed, stderr: "not a directory"},
 		{name: "no spec", args: []string{"plan"}, code: exitUsage, stderr: "usage: scenrun plan"},
 		{name: "-run matching nothing", args: []string{"plan", "-run", "^x$", spec}, code: exitUsage, stderr: "matches no run"},
 		{name: "bad spec", args: []string{"plan", writeSpec(t, "version: 1\nname: x\nruns:\n  - name: a\n    filez: 3\n")}, code: exitUsage, stderr: `unknown field "filez"`},

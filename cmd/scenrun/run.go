@@ -431,8 +431,9 @@ func plan(ctx context.Context, args []string, stdout, stderr io.Writer, env envi
 		return err
 	})
 	fs.StringVar(&runRE, "run", "", "only the runs whose name matches `regexp`")
+	tmpDir := fs.String("tmpdir", "", "directory for the calibration trials' databases (default $TMPDIR, else /tmp)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: scenrun plan [-set key=value] [-quick | -time-scale F] [-run REGEXP] SPEC.yaml")
+		fmt.Fprintln(stderr, "usage: scenrun plan [-set key=value] [-quick | -time-scale F] [-run REGEXP] [-tmpdir DIR] SPEC.yaml")
 		fs.PrintDefaults()
 	}
 	var specs []string
@@ -486,7 +487,11 @@ func plan(ctx context.Context, args []string, stdout, stderr io.Writer, env envi
 		fmt.Fprintf(stderr, "%s: -run %q matches no run\n", specs[0], runRE)
 		return exitUsage
 	}
-	cal, err := engine.Calibrate(ctx, runs, spec.Profiles, os.TempDir(), workerCommand(env))
+	tmp := *tmpDir
+	if tmp == "" {
+		tmp = os.TempDir()
+	}
+	cal, err := engine.Calibrate(ctx, runs, spec.Profiles, tmp, workerCommand(env))
 	if err != nil {
 		if ctx.Err() != nil {
 			return exitInterrupted
