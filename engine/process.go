@@ -222,6 +222,9 @@ func (t *trial) workProcesses(ctx context.Context, db *fsm.DB, cmd []string) (el
 		return 0, db.WALSize(), nil, nil, failure(p)
 	}
 	start := time.Now()
+	if t.workersStarted != nil {
+		t.workersStarted(start)
+	}
 	for _, p := range procs {
 		io.WriteString(p.stdin, "start\n") // a process that died is reported below
 	}

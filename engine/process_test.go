@@ -98,6 +98,17 @@ runs:
 			if r.ElapsedSeconds <= 0 {
 				t.Errorf("got elapsed %g, want > 0", r.ElapsedSeconds)
 			}
+			// The throughput series starts when every process is ready and
+			// holds every transition the processes committed.
+			var sum int64
+			for _, s := range r.Throughput {
+				for _, n := range s.Transitions {
+					sum += n
+				}
+			}
+			if len(r.Throughput) != 1 || sum != r.Transitions {
+				t.Errorf("got %d series holding %d transitions, want 1 holding %d", len(r.Throughput), sum, r.Transitions)
+			}
 			if c.mode == "single_writer" {
 				// Each process has its own writer: at least one transaction each.
 				if b := r.Batches; b == nil || b.Count < c.processes || b.Max > 16 || b.Mean < 1 {

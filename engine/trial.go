@@ -46,6 +46,8 @@ type trial struct {
 	// onFile, when set, is told of every file as it ends and of every worker
 	// that could not start (i = -1): a worker process streams them back.
 	onFile func(i int, err error)
+	// workersStarted is told when the workers start, to start the throughput series.
+	workersStarted func(time.Time)
 
 	lockWait, dbTotal, dispatch, api, total []float64
 	committed                               []int32      // state changes committed per file
@@ -112,17 +114,22 @@ func runTrial(ctx context.Context, run scenario.Run, profile scenario.Profile, s
 		werr, perr error
 		batches    *BatchStats
 	)
-	stopSampling := sampleThroughput(&t.transitions, time.Now(), throughputEvery)
+	// The throughput series starts with the workers (after connections are
+	// made, and with processes > 1 once every process is ready).
+	stopSampling := func() Throughput { return Throughput{} }
+	t.workersStarted = func(start time.Time) {
+		stopSampling = sampleThroughput(&t.transitions, start, throughputEvery)
+	}
 	if cfg.Processes > 1 {
 		elapsed, walEnd, batches, werr, perr = t.workProcesses(ctx, db, workerCmd)
 	} else {
 		w, err := newWriter(ctx, cfg.Connection, db, cfg.PoolSize, cfg.BatchSize)
 		if err != nil {
-			stopSampling()
 			out.err = fmt.Errorf("%s: %w", cfg.Connection, err)
 			return out
 		}
 		start := time.Now()
+		t.workersStarted(start)
 		t.work(ctx, w)
 		elapsed = time.Since(start)
 		// The WAL is measured before the writer closes its connections:
