@@ -174,20 +174,6 @@ func TestMarkdownHasNoBoxes(t *testing.T) {
 	}
 }
 
-func TestValidateEveryScenario(t *testing.T) {
-	specs, _ := filepath.Glob("../../scenarios/*.yaml")
-	if len(specs) == 0 {
-		t.Fatal("no scenarios found")
-	}
-	for _, s := range specs {
-		t.Run(filepath.Base(s), func(t *testing.T) {
-			if code, _, stderr := scenrun(t, "validate", s); code != exitOK {
-				t.Errorf("validate %s: exit %d\n%s", s, code, stderr)
-			}
-		})
-	}
-}
-
 func TestVersion(t *testing.T) {
 	code, stdout, _ := scenrun(t, "version")
 	if code != exitOK || !strings.HasPrefix(stdout, "scenrun ") || !strings.Contains(stdout, "SQLite 3.") {
