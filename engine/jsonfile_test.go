@@ -225,3 +225,14 @@ func TestJSONResultsPathErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestJSONGolden pins the results JSON of SPEC §7 for a fixed set of
+// measurements: a change to a field's name, type or placement shows here.
+// Regenerate with go test ./engine -run JSONGolden -update.
+func TestJSONGolden(t *testing.T) {
+	var b strings.Builder
+	if err := WriteJSON(&b, reportFixture()); err != nil {
+		t.Fatal(err)
+	}
+	checkGolden(t, filepath.Join("testdata", "report", "results.json.golden"), b.String())
+}
