@@ -32,23 +32,7 @@ func combine(trials []Measurement) Measurement {
 		}
 		var s Stat
 		for _, name := range scenario.Stats {
-			v := med(func(m *Measurement) float64 { return get(m, name) })
-			switch name {
-			case "p50":
-				s.P50 = v
-			case "p95":
-				s.P95 = v
-			case "p99":
-				s.P99 = v
-			case "p999":
-				s.P999 = v
-			case "mean":
-				s.Mean = v
-			case "min":
-				s.Min = v
-			case "max":
-				s.Max = v
-			}
+			*s.field(name) = med(func(m *Measurement) float64 { return get(m, name) })
 		}
 		for i := range trials {
 			st, _ := trials[i].Segments.Get(seg)

@@ -23,23 +23,31 @@ type Stat struct {
 
 // Get returns the named stat (p50 … max, as scenario.Stats lists them).
 func (s Stat) Get(name string) (float64, bool) {
-	switch name {
-	case "p50":
-		return s.P50, true
-	case "p95":
-		return s.P95, true
-	case "p99":
-		return s.P99, true
-	case "p999":
-		return s.P999, true
-	case "mean":
-		return s.Mean, true
-	case "min":
-		return s.Min, true
-	case "max":
-		return s.Max, true
+	if f := s.field(name); f != nil {
+		return *f, true
 	}
 	return 0, false
+}
+
+// field points at the named stat of s; nil for a name that is not one.
+func (s *Stat) field(name string) *float64 {
+	switch name {
+	case "p50":
+		return &s.P50
+	case "p95":
+		return &s.P95
+	case "p99":
+		return &s.P99
+	case "p999":
+		return &s.P999
+	case "mean":
+		return &s.Mean
+	case "min":
+		return &s.Min
+	case "max":
+		return &s.Max
+	}
+	return nil
 }
 
 // Segments holds the six timing segments of SPEC §5.
