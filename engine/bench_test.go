@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scenrun/scenrun/engine/analysis"
 	"github.com/scenrun/scenrun/scenario"
 )
 
@@ -23,7 +24,7 @@ func BenchmarkSummarize(b *testing.B) {
 			b.ResetTimer()
 			for range b.N {
 				copy(xs, src)
-				summarize(xs)
+				analysis.Summarize(xs)
 			}
 		})
 	}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/scenrun/scenrun/engine/analysis"
 	"github.com/scenrun/scenrun/fsm"
 )
 
@@ -17,7 +18,7 @@ import (
 type writer interface {
 	session(ctx context.Context) (session, error)
 	close() error
-	batches() *BatchStats
+	batches() *analysis.BatchStats
 }
 
 // A session is one worker's handle on the writer.
@@ -59,7 +60,7 @@ type perFile struct{ db *fsm.DB }
 
 func (w perFile) session(context.Context) (session, error) { return &perFileSession{db: w.db}, nil }
 func (perFile) close() error                               { return nil }
-func (perFile) batches() *BatchStats                       { return nil }
+func (perFile) batches() *analysis.BatchStats              { return nil }
 
 type perFileSession struct {
 	db   *fsm.DB
@@ -96,8 +97,8 @@ func (w perWorker) session(ctx context.Context) (session, error) {
 	}
 	return connSession{c}, nil
 }
-func (perWorker) close() error         { return nil }
-func (perWorker) batches() *BatchStats { return nil }
+func (perWorker) close() error                  { return nil }
+func (perWorker) batches() *analysis.BatchStats { return nil }
 
 // connSession writes through a connection it owns.
 type connSession struct{ conn *fsm.Conn }
@@ -119,7 +120,7 @@ type shared struct {
 
 func (w *shared) session(context.Context) (session, error) { return sharedSession{w}, nil }
 func (w *shared) close() error                             { return w.conn.Close() }
-func (*shared) batches() *BatchStats                       { return nil }
+func (*shared) batches() *analysis.BatchStats              { return nil }
 
 type sharedSession struct{ w *shared }
 
@@ -163,7 +164,7 @@ func (p *pool) close() error {
 	}
 	return errors.Join(errs...)
 }
-func (*pool) batches() *BatchStats { return nil }
+func (*pool) batches() *analysis.BatchStats { return nil }
 
 type poolSession struct{ p *pool }
 
@@ -193,7 +194,7 @@ type singleWriter struct {
 	done      chan struct{}
 
 	// written by the writer goroutine only; read after done is closed
-	stats BatchStats
+	stats analysis.BatchStats
 	sum   int
 }
 
@@ -273,7 +274,7 @@ func (w *singleWriter) close() error {
 	return w.conn.Close()
 }
 
-func (w *singleWriter) batches() *BatchStats {
+func (w *singleWriter) batches() *analysis.BatchStats {
 	s := w.stats
 	if s.Count > 0 {
 		s.Mean = float64(w.sum) / float64(s.Count)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scenrun/scenrun/engine/analysis"
 	"github.com/scenrun/scenrun/fsm"
 	"github.com/scenrun/scenrun/scenario"
 )
@@ -83,7 +84,7 @@ type panicWriter struct{ at string }
 
 func (w panicWriter) session(context.Context) (session, error) { return panicSession(w), nil }
 func (panicWriter) close() error                               { return nil }
-func (panicWriter) batches() *BatchStats                       { return nil }
+func (panicWriter) batches() *analysis.BatchStats              { return nil }
 
 type panicSession panicWriter
 

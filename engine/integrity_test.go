@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/scenrun/scenrun/engine/report"
 )
 
 // TestIntegrityMismatchFailsTheRun breaks what the integrity check expects
@@ -59,7 +61,7 @@ runs:
 				t.Errorf("after: got integrity %q, error %q, %d indexed; want ok, none, 8", after.Integrity, after.Error, after.Indexed)
 			}
 			var out bytes.Buffer
-			if err := Render(&out, res, RenderOptions{Format: "table"}); err != nil {
+			if err := report.Render(&out, res, report.RenderOptions{Format: "table"}); err != nil {
 				t.Fatal(err)
 			}
 			if !strings.Contains(out.String(), "FAIL") || !strings.Contains(out.String(), "integrity: broken: "+tc.want) {

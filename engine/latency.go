@@ -8,10 +8,6 @@ import (
 	"github.com/scenrun/scenrun/scenario"
 )
 
-// z99 is the standard normal quantile at 0.99: a lognormal's p99 is
-// median·exp(σ·z99).
-const z99 = 2.3263478740408408
-
 // draw returns one latency from l, scaled by scale. A normal draw below zero
 // is taken as zero: a call cannot take negative time.
 func draw(l scenario.Latency, r *rand.Rand, scale float64) time.Duration {
@@ -22,7 +18,7 @@ func draw(l scenario.Latency, r *rand.Rand, scale float64) time.Duration {
 	case "normal":
 		d = math.Max(0, float64(l.Mean)+r.NormFloat64()*float64(l.Stddev))
 	case "lognormal":
-		sigma := math.Log(float64(l.P99)/float64(l.Median)) / z99
+		sigma := math.Log(float64(l.P99)/float64(l.Median)) / scenario.Z99
 		d = float64(l.Median) * math.Exp(sigma*r.NormFloat64())
 	case "exponential":
 		d = float64(l.Mean) * r.ExpFloat64()

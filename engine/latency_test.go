@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scenrun/scenrun/engine/analysis"
 	"github.com/scenrun/scenrun/scenario"
 )
 
@@ -49,12 +50,12 @@ func TestDistributionShapes(t *testing.T) {
 	cases := []struct {
 		name   string
 		l      scenario.Latency
-		checks func(xs []float64, s Stat) []check
+		checks func(xs []float64, s analysis.Stat) []check
 	}{
-		{"constant", scenario.Latency{Dist: "constant", Mean: msd(250)}, func(xs []float64, s Stat) []check {
+		{"constant", scenario.Latency{Dist: "constant", Mean: msd(250)}, func(xs []float64, s analysis.Stat) []check {
 			return []check{{"min", s.Min, 250, 0}, {"max", s.Max, 250, 0}}
 		}},
-		{"uniform", scenario.Latency{Dist: "uniform", Min: msd(100), Max: msd(300)}, func(xs []float64, s Stat) []check {
+		{"uniform", scenario.Latency{Dist: "uniform", Min: msd(100), Max: msd(300)}, func(xs []float64, s analysis.Stat) []check {
 			return []check{
 				{"mean", s.Mean, 200, 0.02},
 				{"stddev", stddev(xs), 200 / math.Sqrt(12), 0.05},
@@ -62,22 +63,22 @@ func TestDistributionShapes(t *testing.T) {
 				{"p99", s.P99, 298, 0.01},
 			}
 		}},
-		{"normal", scenario.Latency{Dist: "normal", Mean: msd(500), Stddev: msd(50)}, func(xs []float64, s Stat) []check {
+		{"normal", scenario.Latency{Dist: "normal", Mean: msd(500), Stddev: msd(50)}, func(xs []float64, s analysis.Stat) []check {
 			return []check{
 				{"mean", s.Mean, 500, 0.01},
 				{"stddev", stddev(xs), 50, 0.05},
 				{"p99", s.P99, 500 + 2.3263*50, 0.02},
 			}
 		}},
-		{"lognormal", scenario.Latency{Dist: "lognormal", Median: msd(1000), P99: msd(5000)}, func(xs []float64, s Stat) []check {
-			sigma := math.Log(5) / z99
+		{"lognormal", scenario.Latency{Dist: "lognormal", Median: msd(1000), P99: msd(5000)}, func(xs []float64, s analysis.Stat) []check {
+			sigma := math.Log(5) / scenario.Z99
 			return []check{
 				{"p50", s.P50, 1000, 0.06},
 				{"p99", s.P99, 5000, 0.20},
 				{"mean", s.Mean, 1000 * math.Exp(sigma*sigma/2), 0.06},
 			}
 		}},
-		{"exponential", scenario.Latency{Dist: "exponential", Mean: msd(200)}, func(xs []float64, s Stat) []check {
+		{"exponential", scenario.Latency{Dist: "exponential", Mean: msd(200)}, func(xs []float64, s analysis.Stat) []check {
 			return []check{
 				{"mean", s.Mean, 200, 0.07},
 				{"stddev", stddev(xs), 200, 0.10},
@@ -89,7 +90,7 @@ func TestDistributionShapes(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			for _, seed := range []int64{42, 7} {
 				xs := draws(c.l, n, seed, 1)
-				s := summarize(append([]float64(nil), xs...))
+				s := analysis.Summarize(append([]float64(nil), xs...))
 				for _, ch := range c.checks(xs, s) {
 					if !near(ch.got, ch.want, ch.tol) {
 						t.Errorf("seed %d: %s: got %.4g ms, want %.4g ms ± %g%%", seed, ch.what, ch.got, ch.want, ch.tol*100)

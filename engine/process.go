@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/scenrun/scenrun/engine/analysis"
 	"github.com/scenrun/scenrun/fsm"
 	"github.com/scenrun/scenrun/scenario"
 )
@@ -75,9 +76,9 @@ type workerMsg struct {
 	Conflict  bool    `json:"conflict,omitempty"`
 
 	// end
-	Batches  *BatchStats `json:"batches,omitempty"`
-	CloseErr string      `json:"close_err,omitempty"`
-	Panic    string      `json:"panic,omitempty"`
+	Batches  *analysis.BatchStats `json:"batches,omitempty"`
+	CloseErr string               `json:"close_err,omitempty"`
+	Panic    string               `json:"panic,omitempty"`
 }
 
 // dbOptions are the options every connection of a run is opened with, in
@@ -132,7 +133,7 @@ type proc struct {
 // workProcesses carries out the trial over cfg.Processes worker processes
 // started with cmd. werr is the workers' errors closing their connections,
 // perr a process that could not be started, failed or broke the protocol.
-func (t *trial) workProcesses(ctx context.Context, db *fsm.DB, cmd []string) (elapsed time.Duration, walEnd int64, batches *BatchStats, werr, perr error) {
+func (t *trial) workProcesses(ctx context.Context, db *fsm.DB, cmd []string) (elapsed time.Duration, walEnd int64, batches *analysis.BatchStats, werr, perr error) {
 	n := t.cfg.Processes
 	if len(cmd) == 0 {
 		return 0, db.WALSize(), nil, nil, errors.New("processes: no worker command to start worker processes with")
@@ -259,7 +260,7 @@ func (t *trial) workProcesses(ctx context.Context, db *fsm.DB, cmd []string) (el
 		if p.end.Panic != "" {
 			t.unhandled.CompareAndSwap(nil, fmt.Sprintf("process %d: %s", p.k+1, p.end.Panic))
 		}
-		batches = batches.merge(p.end.Batches)
+		batches = batches.Merge(p.end.Batches)
 	}
 	return elapsed, walEnd, batches, errors.Join(closeErrs...), failure(nil)
 }

@@ -1,12 +1,13 @@
-// Package engine runs a scenario spec: it carries out each run's trials on a
-// fresh SQLite database through the run's connection mode, measures every
-// file's timing segments, summarises them, compares runs, evaluates the
-// assertions and renders the reports.
+// Package engine runs a scenario spec and returns what it measured: it
+// carries out each run's trials on a fresh database through the run's
+// connection mode (one registry, modes.go), in one or more processes, with
+// simulated API latency, and measures every file's timing segments. It
+// judges nothing: engine/analysis turns the measurements into results and
+// engine/report renders them.
 //
 // Its stance is that the measurement is the product: every figure is what
-// was measured, over every file, with no smoothing, clamping or subtraction;
-// a stat with no samples fails any assertion that reads it; a run whose
-// integrity check fails is a failed run, whatever its timings say.
+// was measured, over every file, with no smoothing, clamping or
+// subtraction.
 package engine
 
 import (
@@ -18,20 +19,21 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/scenrun/scenrun/engine/analysis"
 	"github.com/scenrun/scenrun/fsm"
 	"github.com/scenrun/scenrun/scenario"
 )
 
 // Options say how a Runner carries out a spec.
 type Options struct {
-	TimeScale float64          // every API latency is multiplied by it; 0 means 1
-	Filter    *regexp.Regexp   // only runs whose name matches; nil: all
-	TempDir   string           // where run databases go; "" means os.TempDir()
-	Prev      *Results         // an earlier results file (-baseline)
-	PrevFile  string           // its path, for the report
-	Version   string           // scenrun's version, for the environment
-	Now       func() time.Time // the wall clock for started_at/finished_at; nil: time.Now
-	OnTrial   func(TrialStart) // called as each trial starts; may be nil
+	TimeScale float64           // every API latency is multiplied by it; 0 means 1
+	Filter    *regexp.Regexp    // only runs whose name matches; nil: all
+	TempDir   string            // where run databases go; "" means os.TempDir()
+	Prev      *analysis.Results // an earlier results file (-baseline)
+	PrevFile  string            // its path, for the report
+	Version   string            // scenrun's version, for the environment
+	Now       func() time.Time  // the wall clock for started_at/finished_at; nil: time.Now
+	OnTrial   func(TrialStart)  // called as each trial starts; may be nil
 	Logf      func(string, ...any)
 	// WorkerCommand starts one worker process of a run with processes > 1:
 	// a program that calls Worker with its stdin and stdout (scenrun passes
@@ -57,7 +59,7 @@ type TrialStart struct {
 type Runner struct {
 	spec       *scenario.Spec
 	opts       Options
-	assertions []assertion
+	assertions *analysis.Assertions
 }
 
 // NewRunner checks everything about spec that can be checked before the
@@ -79,7 +81,7 @@ func NewRunner(spec *scenario.Spec, opts Options) (*Runner, error) {
 	if err := checkRuns(spec); err != nil {
 		return nil, err
 	}
-	as, err := compileAssertions(spec, opts.Prev != nil)
+	as, err := analysis.CompileAssertions(spec, opts.Prev != nil)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +99,7 @@ func Validate(spec *scenario.Spec, withPrev bool) error {
 	if err := checkRuns(spec); err != nil {
 		return err
 	}
-	_, err := compileAssertions(spec, withPrev)
+	_, err := analysis.CompileAssertions(spec, withPrev)
 	return err
 }
 
@@ -113,8 +115,8 @@ func (r *Runner) Selected() []scenario.Run {
 }
 
 // Environment describes this machine and build.
-func NewEnvironment(version string) Environment {
-	return Environment{Scenrun: version, Go: runtime.Version(), SQLite: fsm.SQLiteVersion(), OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU()}
+func NewEnvironment(version string) analysis.Environment {
+	return analysis.Environment{Scenrun: version, Go: runtime.Version(), SQLite: fsm.SQLiteVersion(), OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU()}
 }
 
 // ErrRunFailed is returned (wrapped) by Run when a run could not be carried out.
@@ -125,149 +127,10 @@ var ErrRunFailed = errors.New("run failed")
 // the trials that finished and Interrupted is set. The error is ErrRunFailed
 // when a run could not be carried out, ctx's error when interrupted.
 //
-// The trials of all selected runs are interleaved — every run's warm-ups
-// first, then trial 1 of each run, trial 2 of each run, … — so that drift of
-// a noisy machine hits every run alike.
-func (r *Runner) Run(ctx context.Context) (*Results, error) {
-	spec := r.spec
-	res := &Results{
-		Scenario: spec.Name, SpecFile: spec.File, Description: spec.Description,
-		StartedAt: r.opts.Now().UTC(), Environment: NewEnvironment(r.opts.Version),
-		PercentileMethod: PercentileMethod, TimeScale: r.opts.TimeScale,
-		Gate: &GateSettings{Alpha: spec.Gate.Alpha, NoiseFloorPct: spec.Gate.NoiseFloorPct},
-		Runs: []RunResult{}, Comparisons: []Comparison{}, Assertions: []AssertionResult{},
-	}
-	selected := r.Selected()
-	skipped := map[string]bool{}
-	for _, run := range spec.Runs {
-		skipped[run.Name] = true
-	}
-	for _, run := range selected {
-		delete(skipped, run.Name)
-	}
-
-	type state struct {
-		run     scenario.Run
-		trials  []Measurement
-		pragmas []Pragma
-		errors  []string
-		err     error
-		dbPath  string
-		series  []Throughput
-		samples []latencySamples
-	}
-	states := make([]*state, len(selected))
-	for i, run := range selected {
-		states[i] = &state{run: run}
-	}
-	maxWarm, maxRep := 0, 0
-	for _, run := range selected {
-		maxWarm = max(maxWarm, run.Config.Warmup)
-		maxRep = max(maxRep, run.Config.Repeat)
-	}
-	runOne := func(s *state, k, n int, warm bool) {
-		profile := spec.Profiles[s.run.Config.Profile]
-		var started func(*trial)
-		if r.opts.OnTrial != nil {
-			started = func(t *trial) {
-				r.opts.OnTrial(TrialStart{Run: s.run.Name, Trial: k + 1, Trials: n, Warmup: warm, Files: t.cfg.Files,
-					Progress: func() (int, int64) { return int(t.done.Load()), t.transitions.Load() }})
-			}
-		}
-		var out trialOutcome
-		if r.opts.ProfileDir != "" && !warm {
-			out = r.profiledTrial(ctx, s.run, k, n, profile, started)
-		} else {
-			out = runTrial(ctx, s.run, profile, r.opts.TimeScale, r.opts.TempDir, r.opts.WorkerCommand, started)
-		}
-		if out.dbPath != "" {
-			s.dbPath = out.dbPath
-		}
-		s.pragmas = out.pragmas
-		if out.err != nil && ctx.Err() == nil || out.err != nil && !warm {
-			s.err = out.err
-			s.errors = out.errors
-		}
-		if !warm && (out.err == nil || ctx.Err() == nil) && out.m.Segments.TotalWall.Count > 0 {
-			s.trials = append(s.trials, out.m)
-			out.throughput.Trial = len(s.trials)
-			s.series = append(s.series, out.throughput)
-			s.samples = append(s.samples, out.samples)
-		}
-	}
-	for k := 0; k < maxWarm && ctx.Err() == nil; k++ {
-		for _, s := range states {
-			if k < s.run.Config.Warmup && s.err == nil && ctx.Err() == nil {
-				runOne(s, k, s.run.Config.Warmup, true)
-			}
-		}
-	}
-	for k := 0; k < maxRep && ctx.Err() == nil; k++ {
-		for _, s := range states {
-			if k < s.run.Config.Repeat && s.err == nil && ctx.Err() == nil {
-				runOne(s, k, s.run.Config.Repeat, false)
-			}
-		}
-	}
-
-	var failed []string
-	for _, s := range states {
-		if len(s.trials) == 0 && s.err == nil {
-			continue // never started: interrupted before it
-		}
-		rr := RunResult{Name: s.run.Name, RunConfig: runConfig(s.run.Config), Pragmas: s.pragmas, Trials: s.trials, Errors: s.errors, DBPath: s.dbPath,
-			LatencyCDF: newLatencyCDF(s.samples), Throughput: s.series}
-		if rr.Trials == nil {
-			rr.Trials = []Measurement{}
-		}
-		if len(s.trials) > 0 {
-			rr.Measurement = combine(s.trials)
-			rr.CI95 = ci95(s.trials)
-		}
-		rr.Warnings = runWarnings(len(s.trials), s.run.Config.Repeat)
-		if s.err != nil {
-			rr.Error = s.err.Error()
-			if ctx.Err() == nil {
-				failed = append(failed, s.run.Name)
-			}
-		}
-		res.Runs = append(res.Runs, rr)
-	}
-	res.Interrupted = ctx.Err() != nil
-
-	byName := map[string]*RunResult{}
-	for i := range res.Runs {
-		byName[res.Runs[i].Name] = &res.Runs[i]
-	}
-	for _, c := range spec.Compare {
-		base := byName[c.Baseline]
-		if base == nil || len(base.Trials) == 0 {
-			continue
-		}
-		for _, name := range c.Runs {
-			if run := byName[name]; run != nil && len(run.Trials) > 0 {
-				res.Comparisons = append(res.Comparisons, compareRuns(base, run, c, spec.Gate))
-			}
-		}
-	}
-	if r.opts.Prev != nil {
-		res.BaselineFile = r.opts.PrevFile
-		res.Comparisons = append(res.Comparisons, baselineComparisons(spec, res.Runs, r.opts.Prev, r.opts.PrevFile)...)
-	}
-	var prev map[string]RunResult
-	if r.opts.Prev != nil {
-		prev = map[string]RunResult{}
-		for _, pr := range r.opts.Prev.Runs {
-			// Named as the assertion reaches it, so that lower()'s
-			// explanations tell the earlier run from the current one.
-			name := pr.Name
-			pr.Name = "prev." + name
-			prev[name] = pr
-		}
-	}
-	res.Assertions = evaluate(spec, r.assertions, res.Runs, skipped, prev)
-	res.FinishedAt = r.opts.Now().UTC()
-
+// Run is two stages: Collect measures, analysis.Analyse judges.
+func (r *Runner) Run(ctx context.Context) (*analysis.Results, error) {
+	m, failed := r.Collect(ctx)
+	res := analysis.Analyse(m, r.assertions)
 	switch {
 	case ctx.Err() != nil:
 		return res, ctx.Err()
@@ -277,28 +140,94 @@ func (r *Runner) Run(ctx context.Context) (*Results, error) {
 	return res, nil
 }
 
-func runConfig(c scenario.Config) RunConfig {
-	rc := RunConfig{
-		Files: c.Files, Concurrency: c.Concurrency, Profile: c.Profile, Connection: c.Connection,
-		PoolSize: c.PoolSize, BatchSize: c.BatchSize, TxLock: c.TxLock, Repeat: c.Repeat, Warmup: c.Warmup,
-		Seed: c.Seed, Retries: c.Retries, TimeoutSec: c.Timeout.Seconds(), KeepDB: c.KeepDB,
-		SetupSQL: c.SetupSQL, ConnectSQL: c.ConnectSQL, Processes: c.Processes,
+// Collect carries out the selected runs' trials and returns what they
+// measured, with the names of the runs that failed (not counting those an
+// interruption cut short).
+//
+// The trials of all selected runs are interleaved — every run's warm-ups
+// first, then trial 1 of each run, trial 2 of each run, … — so that drift of
+// a noisy machine hits every run alike.
+func (r *Runner) Collect(ctx context.Context) (*analysis.Measured, []string) {
+	spec := r.spec
+	m := &analysis.Measured{
+		Spec: spec, Environment: NewEnvironment(r.opts.Version), TimeScale: r.opts.TimeScale,
+		StartedAt: r.opts.Now().UTC(), Prev: r.opts.Prev, PrevFile: r.opts.PrevFile, Skipped: map[string]bool{},
 	}
-	for _, p := range c.Pragmas {
-		rc.Pragmas = append(rc.Pragmas, Pragma{Name: p.Name, Value: p.Value})
+	selected := r.Selected()
+	for _, run := range spec.Runs {
+		m.Skipped[run.Name] = true
 	}
-	return rc
+	for _, run := range selected {
+		delete(m.Skipped, run.Name)
+	}
+
+	states := make([]*analysis.RunTrials, len(selected))
+	for i, run := range selected {
+		states[i] = &analysis.RunTrials{Run: run}
+	}
+	maxWarm, maxRep := 0, 0
+	for _, run := range selected {
+		maxWarm = max(maxWarm, run.Config.Warmup)
+		maxRep = max(maxRep, run.Config.Repeat)
+	}
+	for k := 0; k < maxWarm && ctx.Err() == nil; k++ {
+		for _, s := range states {
+			if k < s.Run.Config.Warmup && s.Err == nil && ctx.Err() == nil {
+				r.trial(ctx, s, k, s.Run.Config.Warmup, true)
+			}
+		}
+	}
+	for k := 0; k < maxRep && ctx.Err() == nil; k++ {
+		for _, s := range states {
+			if k < s.Run.Config.Repeat && s.Err == nil && ctx.Err() == nil {
+				r.trial(ctx, s, k, s.Run.Config.Repeat, false)
+			}
+		}
+	}
+
+	var failed []string
+	for _, s := range states {
+		if len(s.Trials) == 0 && s.Err == nil {
+			continue // never started: interrupted before it
+		}
+		if s.Err != nil && ctx.Err() == nil {
+			failed = append(failed, s.Run.Name)
+		}
+		m.Runs = append(m.Runs, *s)
+	}
+	m.Interrupted = ctx.Err() != nil
+	m.FinishedAt = r.opts.Now().UTC()
+	return m, failed
 }
 
-// runWarnings are what a reader of a run's figures should know about how
-// many trials stand behind them.
-func runWarnings(counted, repeat int) []string {
-	var w []string
-	if counted < repeat {
-		w = append(w, fmt.Sprintf("%d of %d trials counted: the figures are over those", counted, repeat))
+// trial carries out trial k of n of s's run and adds what it measured to s.
+func (r *Runner) trial(ctx context.Context, s *analysis.RunTrials, k, n int, warm bool) {
+	profile := r.spec.Profiles[s.Run.Config.Profile]
+	var started func(*trial)
+	if r.opts.OnTrial != nil {
+		started = func(t *trial) {
+			r.opts.OnTrial(TrialStart{Run: s.Run.Name, Trial: k + 1, Trials: n, Warmup: warm, Files: t.cfg.Files,
+				Progress: func() (int, int64) { return int(t.done.Load()), t.transitions.Load() }})
+		}
 	}
-	if counted >= 2 && counted < 6 {
-		w = append(w, fmt.Sprintf("%d trials: a 95%% confidence interval of a median needs 6 or more, so one end of each is open", counted))
+	var out trialOutcome
+	if r.opts.ProfileDir != "" && !warm {
+		out = r.profiledTrial(ctx, s.Run, k, n, profile, started)
+	} else {
+		out = runTrial(ctx, s.Run, profile, r.opts.TimeScale, r.opts.TempDir, r.opts.WorkerCommand, started)
 	}
-	return w
+	if out.dbPath != "" {
+		s.DBPath = out.dbPath
+	}
+	s.Pragmas = out.pragmas
+	if out.err != nil && ctx.Err() == nil || out.err != nil && !warm {
+		s.Err = out.err
+		s.Errors = out.errors
+	}
+	if !warm && (out.err == nil || ctx.Err() == nil) && out.m.Segments.TotalWall.Count > 0 {
+		s.Trials = append(s.Trials, out.m)
+		out.throughput.Trial = len(s.Trials)
+		s.Series = append(s.Series, out.throughput)
+		s.Samples = append(s.Samples, out.samples)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scenrun/scenrun/engine/analysis"
 	"github.com/scenrun/scenrun/scenario"
 )
 
@@ -20,7 +21,7 @@ func parse(t *testing.T, src string, sets ...string) *scenario.Spec {
 	return spec
 }
 
-func runSpec(t *testing.T, spec *scenario.Spec, opts Options) (*Results, error) {
+func runSpec(t *testing.T, spec *scenario.Spec, opts Options) (*analysis.Results, error) {
 	t.Helper()
 	opts.TempDir = t.TempDir()
 	r, err := NewRunner(spec, opts)
@@ -95,7 +96,7 @@ runs:
   - name: retry
     retries: 10
 `
-	run := func() *Results {
+	run := func() *analysis.Results {
 		res, err := runSpec(t, parse(t, src), Options{})
 		if err != nil {
 			t.Fatalf("run: %v", err)
@@ -169,7 +170,7 @@ assertions:
   - name: negated comparison of an empty stat
     expr: not (prev.one.lock_wait_ms.p95 > 1)
 `)
-	res, err := runSpec(t, spec, Options{Prev: &Results{}})
+	res, err := runSpec(t, spec, Options{Prev: &analysis.Results{}})
 	if err != nil {
 		t.Fatal(err)
 	}

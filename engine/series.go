@@ -1,23 +1,11 @@
 package engine
 
 import (
-	"slices"
 	"sync/atomic"
 	"time"
-)
 
-// Throughput is how many state changes one trial committed in each interval
-// of its run, for the HTML report's throughput-over-time chart. The counter
-// is read every IntervalMS while the workers run; a long trial keeps at most
-// maxThroughputPoints intervals by merging neighbours (and doubling the
-// interval) when the series fills up, so a one-hour run stays small in the
-// JSON. The last interval ends when the workers finish and may be shorter.
-type Throughput struct {
-	Trial       int       `json:"trial"`       // 1-based, among the counted trials
-	IntervalMS  float64   `json:"interval_ms"` // the sampling interval at the end of the trial
-	EndMS       []float64 `json:"end_ms"`      // each interval's end, ms since the workers started
-	Transitions []int64   `json:"transitions"` // state changes committed in each interval
-}
+	"github.com/scenrun/scenrun/engine/analysis"
+)
 
 // throughputEvery is the first sampling interval; maxThroughputPoints the most
 // intervals a series keeps.
@@ -29,11 +17,11 @@ const (
 // sampleThroughput reads counter every interval from start until stop is
 // called; stop returns the series. Reading an atomic counter costs the
 // workers nothing.
-func sampleThroughput(counter *atomic.Int64, start time.Time, every time.Duration) (stop func() Throughput) {
+func sampleThroughput(counter *atomic.Int64, start time.Time, every time.Duration) (stop func() analysis.Throughput) {
 	done := make(chan struct{})
-	out := make(chan Throughput, 1)
+	out := make(chan analysis.Throughput, 1)
 	go func() {
-		s := Throughput{IntervalMS: ms(every)}
+		s := analysis.Throughput{IntervalMS: ms(every)}
 		var last int64
 		// The time is read with the counter: a tick's own timestamp can be
 		// older than the previous reading when the sampler runs late.
@@ -51,7 +39,7 @@ func sampleThroughput(counter *atomic.Int64, start time.Time, every time.Duratio
 			case <-tick.C:
 				record()
 				if len(s.EndMS) >= maxThroughputPoints {
-					s.halve()
+					s.Halve()
 					every *= 2
 					tick.Reset(every)
 				}
@@ -62,86 +50,21 @@ func sampleThroughput(counter *atomic.Int64, start time.Time, every time.Duratio
 			}
 		}
 	}()
-	return func() Throughput {
+	return func() analysis.Throughput {
 		close(done)
 		return <-out
 	}
 }
 
-// halve merges neighbouring intervals pairwise; an odd last one stays alone.
-func (s *Throughput) halve() {
-	var ends []float64
-	var counts []int64
-	for i := 0; i < len(s.EndMS); i += 2 {
-		j := min(i+1, len(s.EndMS)-1)
-		c := s.Transitions[i]
-		if j != i {
-			c += s.Transitions[j]
-		}
-		ends = append(ends, s.EndMS[j])
-		counts = append(counts, c)
-	}
-	s.EndMS, s.Transitions = ends, counts
-	s.IntervalMS *= 2
-}
-
-// LatencyCDF is a downsampled empirical distribution of the per-file
-// lock_wait_ms and db_total_ms samples of a run, pooled over its counted
-// trials: for each level in Quantiles, the type-7 quantile of the samples.
-// It is what the HTML report draws its CDF charts from; the summary Stats
-// cannot give a curve.
-type LatencyCDF struct {
-	Quantiles  []float64 `json:"quantiles"`
-	LockWaitMS []float64 `json:"lock_wait_ms"`
-	DBTotalMS  []float64 `json:"db_total_ms"`
-	Samples    int       `json:"samples"` // files over all counted trials
-}
-
-// cdfLevels are the quantile levels a LatencyCDF keeps: every percent, and
-// the far tail the busy handler's sleeps show up in.
-func cdfLevels() []float64 {
-	ls := make([]float64, 0, 104)
-	for i := 0; i <= 100; i++ {
-		ls = append(ls, float64(i)/100)
-	}
-	ls = append(ls, 0.995, 0.999)
-	slices.Sort(ls)
-	return ls
-}
-
-// latencySamples are one trial's per-file samples of the two segments a
-// LatencyCDF draws, files that never started left out.
-type latencySamples struct{ lockWait, dbTotal []float64 }
-
 // samples copies the trial's lock-wait and db-total samples of the files
 // that started.
-func (t *trial) samples() latencySamples {
-	var s latencySamples
+func (t *trial) samples() analysis.LatencySamples {
+	var s analysis.LatencySamples
 	for i := range t.total {
 		if t.started(i) {
-			s.lockWait = append(s.lockWait, t.lockWait[i])
-			s.dbTotal = append(s.dbTotal, t.dbTotal[i])
+			s.LockWait = append(s.LockWait, t.lockWait[i])
+			s.DBTotal = append(s.DBTotal, t.dbTotal[i])
 		}
 	}
 	return s
-}
-
-// newLatencyCDF pools the trials' samples; nil when there are none.
-func newLatencyCDF(trials []latencySamples) *LatencyCDF {
-	var lock, db []float64
-	for _, t := range trials {
-		lock = append(lock, t.lockWait...)
-		db = append(db, t.dbTotal...)
-	}
-	if len(lock) == 0 {
-		return nil
-	}
-	slices.Sort(lock)
-	slices.Sort(db)
-	c := &LatencyCDF{Quantiles: cdfLevels(), Samples: len(lock)}
-	for _, q := range c.Quantiles {
-		c.LockWaitMS = append(c.LockWaitMS, quantile(lock, q))
-		c.DBTotalMS = append(c.DBTotalMS, quantile(db, q))
-	}
-	return c
 }

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/scenrun/scenrun/engine/analysis"
 	"github.com/scenrun/scenrun/fsm"
 	"github.com/scenrun/scenrun/scenario"
 )
@@ -23,14 +24,14 @@ const maxErrorTexts = 10
 
 // trialOutcome is one trial of a run: its measurement and what went wrong.
 type trialOutcome struct {
-	m       Measurement
-	pragmas []Pragma
+	m       analysis.Measurement
+	pragmas []analysis.Pragma
 	errors  []string // first file errors, with SQLite's text
 	err     error    // the trial as a whole failed (setup, timeout, integrity, file errors)
 	dbPath  string   // kept database, with keep_db
 
-	throughput Throughput     // transitions per interval while the workers ran
-	samples    latencySamples // per-file samples for the run's LatencyCDF
+	throughput analysis.Throughput     // transitions per interval while the workers ran
+	samples    analysis.LatencySamples // per-file samples for the run's LatencyCDF
 }
 
 // trial is the state of one trial while it runs. Per-file arrays are
@@ -96,7 +97,7 @@ func runTrial(ctx context.Context, run scenario.Run, profile scenario.Profile, s
 	}
 	defer db.Close()
 	for _, p := range db.Effective() {
-		out.pragmas = append(out.pragmas, Pragma{Name: p.Name, Value: p.Value})
+		out.pragmas = append(out.pragmas, analysis.Pragma{Name: p.Name, Value: p.Value})
 	}
 	if err := db.Init(ctx, cfg.SetupSQL, cfg.Files); err != nil {
 		out.err = err
@@ -112,11 +113,11 @@ func runTrial(ctx context.Context, run scenario.Run, profile scenario.Profile, s
 		elapsed    time.Duration
 		walEnd     int64
 		werr, perr error
-		batches    *BatchStats
+		batches    *analysis.BatchStats
 	)
 	// The throughput series starts with the workers (after connections are
 	// made, and with processes > 1 once every process is ready).
-	stopSampling := func() Throughput { return Throughput{} }
+	stopSampling := func() analysis.Throughput { return analysis.Throughput{} }
 	t.workersStarted = func(start time.Time) {
 		stopSampling = sampleThroughput(&t.transitions, start, throughputEvery)
 	}
@@ -396,9 +397,9 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 
 // measure summarises the trial. The per-file arrays of files that never
 // started (an interruption) are left out of the statistics.
-func (t *trial) measure(elapsed time.Duration) Measurement {
+func (t *trial) measure(elapsed time.Duration) analysis.Measurement {
 	n := int(t.done.Load())
-	var m Measurement
+	var m analysis.Measurement
 	var net []float64
 	keep := func(xs []float64) []float64 {
 		out := make([]float64, 0, n)
@@ -414,12 +415,12 @@ func (t *trial) measure(elapsed time.Duration) Measurement {
 			net = append(net, t.total[i]-t.api[i])
 		}
 	}
-	m.LockWait = summarize(keep(t.lockWait))
-	m.DBTotal = summarize(keep(t.dbTotal))
-	m.FSMDispatch = summarize(keep(t.dispatch))
-	m.MockAPI = summarize(keep(t.api))
-	m.TotalWall = summarize(keep(t.total))
-	m.FSMNet = summarize(net)
+	m.LockWait = analysis.Summarize(keep(t.lockWait))
+	m.DBTotal = analysis.Summarize(keep(t.dbTotal))
+	m.FSMDispatch = analysis.Summarize(keep(t.dispatch))
+	m.MockAPI = analysis.Summarize(keep(t.api))
+	m.TotalWall = analysis.Summarize(keep(t.total))
+	m.FSMNet = analysis.Summarize(net)
 	m.ElapsedSeconds = elapsed.Seconds()
 	m.Transitions = t.transitions.Load()
 	m.OCCConflicts = t.conflicts.Load()
@@ -437,7 +438,7 @@ func (t *trial) measure(elapsed time.Duration) Measurement {
 			m.Failed++
 		}
 	}
-	m.WALContention, m.Bottleneck = verdicts(&m)
+	m.WALContention, m.Bottleneck = analysis.Verdicts(&m)
 	return m
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scenrun/scenrun/engine/analysis"
 	"github.com/scenrun/scenrun/fsm"
 	"github.com/scenrun/scenrun/scenario"
 )
@@ -92,10 +93,10 @@ runs:
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := [][]Pragma{
-		{{"journal_mode", "wal"}, {"synchronous", "2"}, {"busy_timeout", "250"}, {"cache_size", "-2500"}, {"temp_store", "2"}, {"wal_autocheckpoint", "500"}, {"foreign_keys", "1"}, {"mmap_size", "0"}},
-		{{"journal_mode", "wal"}, {"synchronous", "1"}, {"busy_timeout", "5000"}, {"page_size", "4096"}},
-		{{"journal_mode", "delete"}, {"synchronous", "1"}, {"busy_timeout", "5000"}, {"page_size", "8192"}},
+	want := [][]analysis.Pragma{
+		{{Name: "journal_mode", Value: "wal"}, {Name: "synchronous", Value: "2"}, {Name: "busy_timeout", Value: "250"}, {Name: "cache_size", Value: "-2500"}, {Name: "temp_store", Value: "2"}, {Name: "wal_autocheckpoint", Value: "500"}, {Name: "foreign_keys", Value: "1"}, {Name: "mmap_size", Value: "0"}},
+		{{Name: "journal_mode", Value: "wal"}, {Name: "synchronous", Value: "1"}, {Name: "busy_timeout", Value: "5000"}, {Name: "page_size", Value: "4096"}},
+		{{Name: "journal_mode", Value: "delete"}, {Name: "synchronous", Value: "1"}, {Name: "busy_timeout", Value: "5000"}, {Name: "page_size", Value: "8192"}},
 	}
 	for i, w := range want {
 		got := res.Runs[i].Pragmas

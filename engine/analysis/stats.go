@@ -1,14 +1,14 @@
-package engine
+package analysis
 
 import (
 	"math"
 	"slices"
 )
 
-// summarize computes a Stat over xs, sorting xs in place. Percentiles are
+// Summarize computes a Stat over xs, sorting xs in place. Percentiles are
 // Hyndman–Fan type 7 (numpy's and k6's default): the value at rank
 // h = (n−1)·p, interpolated linearly between its neighbours.
-func summarize(xs []float64) Stat {
+func Summarize(xs []float64) Stat {
 	n := len(xs)
 	if n == 0 {
 		return Stat{}
@@ -41,8 +41,8 @@ func quantile(sorted []float64, p float64) float64 {
 	return sorted[i] + (h-lo)*(sorted[i+1]-sorted[i])
 }
 
-// median is the type-7 median of xs (a copy is sorted); NaN when empty.
-func median(xs []float64) float64 {
+// Median is the type-7 median of xs (a copy is sorted); NaN when empty.
+func Median(xs []float64) float64 {
 	if len(xs) == 0 {
 		return math.NaN()
 	}

@@ -1,4 +1,4 @@
-package engine
+package analysis
 
 import (
 	"errors"
@@ -92,7 +92,7 @@ func FuzzCompile(f *testing.F) {
 			return // not an assertion problem: the spec decoder's fuzzer covers it
 		}
 		lines := strings.Count(string(src), "\n") + 1
-		as, err := compileAssertions(spec, withPrev)
+		as, err := CompileAssertions(spec, withPrev)
 		if err != nil {
 			var errs scenario.Errors
 			if !errors.As(err, &errs) || len(errs) == 0 {
@@ -105,20 +105,20 @@ func FuzzCompile(f *testing.F) {
 			}
 			return
 		}
-		if len(as) != 1 {
-			t.Fatalf("got %d compiled assertions, want 1", len(as))
+		if len(as.list) != 1 {
+			t.Fatalf("got %d compiled assertions, want 1", len(as.list))
 		}
 		var prev map[string]RunResult
 		if withPrev {
 			prev = map[string]RunResult{"a": fuzzResults()[0]}
 		}
 		for _, results := range [][]RunResult{fuzzResults(), nil} {
-			got := evaluate(spec, as, results, map[string]bool{}, prev)
+			got := as.evaluate(results, map[string]bool{}, prev)
 			if len(got) != 1 || got[0].Expr != expr {
 				t.Fatalf("got verdicts %+v, want one for %q", got, expr)
 			}
-			if results == nil && got[0].Passed && len(as[0].names) > 0 {
-				t.Fatalf("got a pass for %q with no results for %v, want a failure", expr, as[0].names)
+			if results == nil && got[0].Passed && len(as.list[0].names) > 0 {
+				t.Fatalf("got a pass for %q with no results for %v, want a failure", expr, as.list[0].names)
 			}
 		}
 	})

@@ -1,4 +1,4 @@
-package engine
+package report
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/scenrun/scenrun/engine/analysis"
 )
 
 func TestSaveJSONRoundTrip(t *testing.T) {
@@ -20,7 +22,7 @@ func TestSaveJSONRoundTrip(t *testing.T) {
 	if err := SaveJSON(path, want); err != nil {
 		t.Fatalf("SaveJSON: %v", err)
 	}
-	got, err := ReadJSON(path)
+	got, err := analysis.ReadJSON(path)
 	if err != nil {
 		t.Fatalf("ReadJSON: %v", err)
 	}
@@ -44,10 +46,10 @@ func TestSaveJSONRoundTrip(t *testing.T) {
 	assertOnlyFiles(t, dir, "shared-connection.json")
 }
 
-func mustJSON(t *testing.T, res *Results) string {
+func mustJSON(t *testing.T, res *analysis.Results) string {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := WriteJSON(&buf, res); err != nil {
+	if err := analysis.WriteJSON(&buf, res); err != nil {
 		t.Fatalf("WriteJSON: %v", err)
 	}
 	return buf.String()
@@ -107,9 +109,9 @@ func TestSaveJSONUnwritableDir(t *testing.T) {
 }
 
 func TestWriteJSONShape(t *testing.T) {
-	res := &Results{Scenario: "s", Runs: []RunResult{{Name: "a"}}}
+	res := &analysis.Results{Scenario: "s", Runs: []analysis.RunResult{{Name: "a"}}}
 	var buf bytes.Buffer
-	if err := WriteJSON(&buf, res); err != nil {
+	if err := analysis.WriteJSON(&buf, res); err != nil {
 		t.Fatalf("WriteJSON: %v", err)
 	}
 	out := buf.String()
@@ -123,7 +125,7 @@ func TestWriteJSONShape(t *testing.T) {
 	}
 	// A detail such as "4.69 < 80.52" must not come out as \u003c.
 	buf.Reset()
-	if err := WriteJSON(&buf, &Results{Scenario: "s", Assertions: []AssertionResult{{Detail: "a < b & c"}}}); err != nil {
+	if err := analysis.WriteJSON(&buf, &analysis.Results{Scenario: "s", Assertions: []analysis.AssertionResult{{Detail: "a < b & c"}}}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(buf.String(), `"a < b & c"`) {
@@ -158,7 +160,7 @@ func TestReadJSONErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ReadJSON(tt.path)
+			_, err := analysis.ReadJSON(tt.path)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("got error %v, want one containing %q", err, tt.want)
 			}
@@ -231,7 +233,7 @@ func TestJSONResultsPathErrors(t *testing.T) {
 // Regenerate with go test ./engine -run JSONGolden -update.
 func TestJSONGolden(t *testing.T) {
 	var b strings.Builder
-	if err := WriteJSON(&b, reportFixture()); err != nil {
+	if err := analysis.WriteJSON(&b, reportFixture()); err != nil {
 		t.Fatal(err)
 	}
 	checkGolden(t, filepath.Join("testdata", "report", "results.json.golden"), b.String())

@@ -1,4 +1,4 @@
-package engine
+package report
 
 import (
 	"bytes"
@@ -8,15 +8,17 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/scenrun/scenrun/engine/analysis"
 )
 
 // junitFixture is the report fixture plus a run that failed, and details
 // with characters XML must escape.
-func junitFixture() *Results {
+func junitFixture() *analysis.Results {
 	res := reportFixture()
-	res.Runs = append(res.Runs, RunResult{Name: "broken", Error: `apply: database is locked <SQLITE_BUSY> & "gave up"`,
+	res.Runs = append(res.Runs, analysis.RunResult{Name: "broken", Error: `apply: database is locked <SQLITE_BUSY> & "gave up"`,
 		Errors: []string{"file-0001: database is locked"}})
-	res.Assertions = append(res.Assertions, AssertionResult{Name: `quotes "and" <angles> & α`, Expr: `a.x < b.x && true`,
+	res.Assertions = append(res.Assertions, analysis.AssertionResult{Name: `quotes "and" <angles> & α`, Expr: `a.x < b.x && true`,
 		Detail: "a.x < b.x: 3 < 2\tand a control \x01 character"})
 	return res
 }
@@ -38,7 +40,7 @@ func xmllint(t *testing.T, path string) (string, error) {
 
 func TestJUnitValidatesAgainstSchema(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "junit.xml")
-	if err := SaveJUnit(path, []*Results{junitFixture(), reportFixture()}); err != nil {
+	if err := SaveJUnit(path, []*analysis.Results{junitFixture(), reportFixture()}); err != nil {
 		t.Fatal(err)
 	}
 	if out, err := xmllint(t, path); err != nil {
@@ -71,7 +73,7 @@ func TestJUnitSchemaRejects(t *testing.T) {
 
 func TestJUnitContent(t *testing.T) {
 	var buf bytes.Buffer
-	if err := WriteJUnit(&buf, []*Results{junitFixture()}); err != nil {
+	if err := WriteJUnit(&buf, []*analysis.Results{junitFixture()}); err != nil {
 		t.Fatal(err)
 	}
 	var got junitSuites
@@ -116,7 +118,7 @@ func TestSaveJUnitReplaces(t *testing.T) {
 	if err := os.WriteFile(path, []byte("old"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := SaveJUnit(path, []*Results{reportFixture()}); err != nil {
+	if err := SaveJUnit(path, []*analysis.Results{reportFixture()}); err != nil {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(path)

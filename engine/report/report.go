@@ -1,4 +1,4 @@
-package engine
+package report
 
 import (
 	"encoding/csv"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/jedib0t/go-pretty/v6/table"
 	"github.com/jedib0t/go-pretty/v6/text"
+	"github.com/scenrun/scenrun/engine/analysis"
 )
 
 // RenderOptions say how Render writes the human report.
@@ -38,7 +39,7 @@ var reportSegmentOrder = [...]string{
 // not fit in one, and long assertion details wrap. Colour (opts.Color) only
 // ever applies to the "table" format. The "csv" format is for machines: one
 // row per run and segment, at full precision.
-func Render(w io.Writer, res *Results, opts RenderOptions) error {
+func Render(w io.Writer, res *analysis.Results, opts RenderOptions) error {
 	if opts.Width <= 0 {
 		opts.Width = defaultReportWidth
 	}
@@ -159,7 +160,7 @@ func newReportTable() table.Writer {
 	return t
 }
 
-func renderText(w io.Writer, res *Results, opts RenderOptions) error {
+func renderText(w io.Writer, res *analysis.Results, opts RenderOptions) error {
 	r := &reportWriter{w: w, opts: opts}
 	r.results(res)
 	// Results from before the gate was recorded: benchstat's α, no floor.
@@ -179,11 +180,11 @@ type resultColumn struct {
 	header string
 	right  bool // numbers align right
 	ms     bool // a latency, in milliseconds
-	cell   func(r *reportWriter, run *RunResult) string
+	cell   func(r *reportWriter, run *analysis.RunResult) string
 }
 
-func statCell(seg func(*Segments) Stat, stat func(Stat) float64) func(*reportWriter, *RunResult) string {
-	return func(_ *reportWriter, run *RunResult) string {
+func statCell(seg func(*analysis.Segments) analysis.Stat, stat func(analysis.Stat) float64) func(*reportWriter, *analysis.RunResult) string {
+	return func(_ *reportWriter, run *analysis.RunResult) string {
 		s := seg(&run.Segments)
 		if s.Count == 0 {
 			return "-" // no samples: no figure, rather than a misleading 0
@@ -192,8 +193,8 @@ func statCell(seg func(*Segments) Stat, stat func(Stat) float64) func(*reportWri
 	}
 }
 
-func statP50(s Stat) float64 { return s.P50 }
-func statP95(s Stat) float64 { return s.P95 }
+func statP50(s analysis.Stat) float64 { return s.P50 }
+func statP95(s analysis.Stat) float64 { return s.P95 }
 
 // resultColumns returns the results table's columns after the run name, in
 // three groups: the run's identity and throughput; its latencies (ms) and
@@ -201,23 +202,23 @@ func statP95(s Stat) float64 { return s.P95 }
 // only when a run failed, an error marker). One table shows them in that
 // order, SPEC §8's columns first; a split table puts the first and last
 // groups together, then the latencies.
-func resultColumns(res *Results) (identity, latency, outcome []resultColumn) {
+func resultColumns(res *analysis.Results) (identity, latency, outcome []resultColumn) {
 	identity = []resultColumn{
-		{header: "conc", right: true, cell: func(_ *reportWriter, run *RunResult) string { return strconv.Itoa(run.Concurrency) }},
-		{header: "profile", cell: func(_ *reportWriter, run *RunResult) string { return run.Profile }},
-		{header: "connection", cell: func(_ *reportWriter, run *RunResult) string { return run.Connection }},
-		{header: "elapsed s", right: true, cell: func(_ *reportWriter, run *RunResult) string { return fmtNum(run.ElapsedSeconds) }},
-		{header: "trans/s", right: true, cell: func(_ *reportWriter, run *RunResult) string { return fmtNum(run.TransitionsPerSecond) }},
+		{header: "conc", right: true, cell: func(_ *reportWriter, run *analysis.RunResult) string { return strconv.Itoa(run.Concurrency) }},
+		{header: "profile", cell: func(_ *reportWriter, run *analysis.RunResult) string { return run.Profile }},
+		{header: "connection", cell: func(_ *reportWriter, run *analysis.RunResult) string { return run.Connection }},
+		{header: "elapsed s", right: true, cell: func(_ *reportWriter, run *analysis.RunResult) string { return fmtNum(run.ElapsedSeconds) }},
+		{header: "trans/s", right: true, cell: func(_ *reportWriter, run *analysis.RunResult) string { return fmtNum(run.TransitionsPerSecond) }},
 	}
 	outcome = []resultColumn{
-		{header: "indexed", right: true, cell: func(r *reportWriter, run *RunResult) string {
+		{header: "indexed", right: true, cell: func(r *reportWriter, run *analysis.RunResult) string {
 			s := fmt.Sprintf("%d/%d", run.Indexed, run.Files)
 			if run.Indexed != run.Files {
 				return r.paint(s, sgrRed)
 			}
 			return s
 		}},
-		{header: "integrity", cell: func(r *reportWriter, run *RunResult) string {
+		{header: "integrity", cell: func(r *reportWriter, run *analysis.RunResult) string {
 			switch run.Integrity {
 			case "ok":
 				return "ok"
@@ -227,29 +228,29 @@ func resultColumns(res *Results) (identity, latency, outcome []resultColumn) {
 			return r.paint("FAIL", sgrRed)
 		}},
 	}
-	if slices.ContainsFunc(res.Runs, func(run RunResult) bool { return run.Batches != nil }) {
+	if slices.ContainsFunc(res.Runs, func(run analysis.RunResult) bool { return run.Batches != nil }) {
 		outcome = append(outcome, batchColumn)
 	}
-	if slices.ContainsFunc(res.Runs, func(run RunResult) bool { return run.Error != "" }) {
-		outcome = append(outcome, resultColumn{header: "error", cell: func(r *reportWriter, run *RunResult) string {
+	if slices.ContainsFunc(res.Runs, func(run analysis.RunResult) bool { return run.Error != "" }) {
+		outcome = append(outcome, resultColumn{header: "error", cell: func(r *reportWriter, run *analysis.RunResult) string {
 			if run.Error == "" {
 				return ""
 			}
 			return r.paint("ERROR", sgrRed)
 		}})
 	}
-	dbTotal := func(s *Segments) Stat { return s.DBTotal }
+	dbTotal := func(s *analysis.Segments) analysis.Stat { return s.DBTotal }
 	latency = []resultColumn{
 		{header: "db p50", right: true, ms: true, cell: statCell(dbTotal, statP50)},
 		{header: "db p95", right: true, ms: true, cell: statCell(dbTotal, statP95)},
-		{header: "lock p95", right: true, ms: true, cell: statCell(func(s *Segments) Stat { return s.LockWait }, statP95)},
-		{header: "fsm p95", right: true, ms: true, cell: statCell(func(s *Segments) Stat { return s.FSMDispatch }, statP95)},
-		{header: "net p50", right: true, ms: true, cell: statCell(func(s *Segments) Stat { return s.FSMNet }, statP50)},
-		{header: "net p95", right: true, ms: true, cell: statCell(func(s *Segments) Stat { return s.FSMNet }, statP95)},
-		{header: "WAL growth", right: true, cell: func(_ *reportWriter, run *RunResult) string {
+		{header: "lock p95", right: true, ms: true, cell: statCell(func(s *analysis.Segments) analysis.Stat { return s.LockWait }, statP95)},
+		{header: "fsm p95", right: true, ms: true, cell: statCell(func(s *analysis.Segments) analysis.Stat { return s.FSMDispatch }, statP95)},
+		{header: "net p50", right: true, ms: true, cell: statCell(func(s *analysis.Segments) analysis.Stat { return s.FSMNet }, statP50)},
+		{header: "net p95", right: true, ms: true, cell: statCell(func(s *analysis.Segments) analysis.Stat { return s.FSMNet }, statP95)},
+		{header: "WAL growth", right: true, cell: func(_ *reportWriter, run *analysis.RunResult) string {
 			return humanBytes(run.WALSizeEndBytes - run.WALSizeStartBytes)
 		}},
-		{header: "contention", cell: func(r *reportWriter, run *RunResult) string {
+		{header: "contention", cell: func(r *reportWriter, run *analysis.RunResult) string {
 			if run.WALContention == "CONTENTION" {
 				return r.paint(run.WALContention, sgrYellow)
 			}
@@ -260,7 +261,7 @@ func resultColumns(res *Results) (identity, latency, outcome []resultColumn) {
 }
 
 // resultsTable builds a results table of the run name and cols.
-func (r *reportWriter) resultsTable(runs []RunResult, cols []resultColumn) table.Writer {
+func (r *reportWriter) resultsTable(runs []analysis.RunResult, cols []resultColumn) table.Writer {
 	t := newReportTable()
 	header := table.Row{"run"}
 	var configs []table.ColumnConfig
@@ -288,7 +289,7 @@ func (r *reportWriter) resultsTable(runs []RunResult, cols []resultColumn) table
 // not, it is split in two, identity and throughput then latencies, each keyed
 // by run name; a part still too wide is split further, greedily, column by
 // column. Markdown is not split: its reader scrolls.
-func (r *reportWriter) results(res *Results) {
+func (r *reportWriter) results(res *analysis.Results) {
 	title := "Results — " + res.Scenario
 	if len(res.Runs) == 0 {
 		if r.markdown() {
@@ -331,14 +332,14 @@ func (r *reportWriter) results(res *Results) {
 func isLatency(c resultColumn) bool { return c.ms }
 
 // fits says whether the results table of cols is no wider than the report.
-func (r *reportWriter) fits(runs []RunResult, cols []resultColumn) bool {
+func (r *reportWriter) fits(runs []analysis.RunResult, cols []resultColumn) bool {
 	return textWidth(r.resultsTable(runs, cols).Render()) <= r.opts.Width
 }
 
 // pack splits cols into as few consecutive parts as fit the report width,
 // each keeping at least one column even when that alone is too wide (a cell
 // is never cut).
-func (r *reportWriter) pack(runs []RunResult, cols []resultColumn) [][]resultColumn {
+func (r *reportWriter) pack(runs []analysis.RunResult, cols []resultColumn) [][]resultColumn {
 	var parts [][]resultColumn
 	var cur []resultColumn
 	for _, c := range cols {
@@ -356,7 +357,7 @@ func (r *reportWriter) pack(runs []RunResult, cols []resultColumn) [][]resultCol
 }
 
 // runNotes lists what went wrong in the runs, after the results table.
-func (r *reportWriter) runNotes(res *Results) {
+func (r *reportWriter) runNotes(res *analysis.Results) {
 	var lines []string
 	if res.Interrupted {
 		lines = append(lines, "interrupted: these results are partial")
@@ -389,7 +390,7 @@ func (r *reportWriter) runNotes(res *Results) {
 
 // reportComparisonSegments is c's segments in c.Order, else in SPEC order, then any
 // others by name.
-func reportComparisonSegments(c *Comparison) []string {
+func reportComparisonSegments(c *analysis.Comparison) []string {
 	if len(c.Order) > 0 {
 		return c.Order
 	}
@@ -411,7 +412,7 @@ func reportComparisonSegments(c *Comparison) []string {
 
 // comparisonTitle names a comparison's runs: two runs of these results, or
 // one run against itself in an earlier results file (-baseline).
-func comparisonTitle(c *Comparison, stat string) string {
+func comparisonTitle(c *analysis.Comparison, stat string) string {
 	if c.BaselineFile != "" {
 		return fmt.Sprintf("Against the baseline file: %s then → now (%s)", c.Run, stat)
 	}
@@ -424,7 +425,7 @@ const defaultAlpha = 0.05
 // deltaSignificant says whether d's difference counts. Without a p-value every
 // difference counts; with one, the comparison's own verdict decides, and
 // failing that p < alpha (the results' gate, else benchstat's default 0.05).
-func deltaSignificant(d SegmentDelta, alpha float64) bool {
+func deltaSignificant(d analysis.SegmentDelta, alpha float64) bool {
 	switch {
 	case d.Significant != nil:
 		return *d.Significant
@@ -437,7 +438,7 @@ func deltaSignificant(d SegmentDelta, alpha float64) bool {
 // fmtCI is a figure's 95% confidence interval as benchstat shows it: the
 // larger distance from the figure to an end of the interval, in percent of
 // the figure ("" without an interval, "±∞" for an unbounded one).
-func fmtCI(center float64, ci *Interval) string {
+func fmtCI(center float64, ci *analysis.Interval) string {
 	switch {
 	case ci == nil:
 		return ""
@@ -454,7 +455,7 @@ func fmtCI(center float64, ci *Interval) string {
 // comparison writes one Before vs After table. Lower is better for every
 // segment. As in benchstat, a difference that is not statistically
 // significant shows "~" instead of its percentage.
-func (r *reportWriter) comparison(c *Comparison, alpha, floor float64) {
+func (r *reportWriter) comparison(c *analysis.Comparison, alpha, floor float64) {
 	stat := c.Stat
 	if stat == "" {
 		stat = "p95"
@@ -503,7 +504,7 @@ func (r *reportWriter) comparison(c *Comparison, alpha, floor float64) {
 		default:
 			change = "= same"
 		}
-		for _, ci := range []*Interval{d.BaselineCI95, d.ValueCI95} {
+		for _, ci := range []*analysis.Interval{d.BaselineCI95, d.ValueCI95} {
 			withCI = withCI || ci != nil
 			unbounded = unbounded || ci != nil && !ci.Bounded()
 		}
@@ -544,7 +545,7 @@ func (r *reportWriter) comparison(c *Comparison, alpha, floor float64) {
 
 // assertions writes the assertions table and a one-line tally. Names and
 // details wrap to fit the report width; nothing is cut.
-func (r *reportWriter) assertions(as []AssertionResult) {
+func (r *reportWriter) assertions(as []analysis.AssertionResult) {
 	if len(as) == 0 {
 		return
 	}
@@ -593,7 +594,7 @@ func (r *reportWriter) assertions(as []AssertionResult) {
 
 // renderCSV writes one CSV document, one row per run and segment (SPEC
 // order), the figures unrounded.
-func renderCSV(w io.Writer, res *Results) error {
+func renderCSV(w io.Writer, res *analysis.Results) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{
 		"run", "concurrency", "profile", "connection", "elapsed_seconds", "transitions_per_second",
@@ -705,3 +706,12 @@ func humanBytes(n int64) string {
 	}
 	return fmt.Sprintf("%s%.1f %s", sign, v, units[i])
 }
+
+// batchColumn shows single_writer's group commits, the state changes per
+// transaction as "mean/max"; it appears only when a run has them.
+var batchColumn = resultColumn{header: "batch mean/max", right: true, cell: func(_ *reportWriter, run *analysis.RunResult) string {
+	if run.Batches == nil {
+		return ""
+	}
+	return fmt.Sprintf("%s/%d", fmtNum(run.Batches.Mean), run.Batches.Max)
+}}

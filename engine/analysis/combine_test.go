@@ -1,4 +1,4 @@
-package engine
+package analysis
 
 import (
 	"strings"
@@ -12,7 +12,7 @@ func TestCombineTakesMediansAndTheWorstOutcome(t *testing.T) {
 		m.LockWait = Stat{P95: p95, Count: 10}
 		return m
 	}
-	got := combine([]Measurement{
+	got := Combine([]Measurement{
 		trial(1.0, 10, 0, "ok", 5),
 		trial(3.0, 8, 2, "ok", 1),
 		trial(2.0, 9, 1, "bad rows", 9),
@@ -32,7 +32,7 @@ func TestCombineTakesMediansAndTheWorstOutcome(t *testing.T) {
 }
 
 func TestCombineMergesBatchesSkippingTrialsWithout(t *testing.T) {
-	got := combine([]Measurement{
+	got := Combine([]Measurement{
 		{Batches: &BatchStats{Count: 2, Mean: 4, Max: 6}},
 		{}, // e.g. a multi-process trial whose workers all crashed
 		{Batches: &BatchStats{Count: 6, Mean: 2, Max: 3}},
@@ -41,7 +41,7 @@ func TestCombineMergesBatchesSkippingTrialsWithout(t *testing.T) {
 	if got.Batches == nil || *got.Batches != want {
 		t.Errorf("got %+v, want %+v", got.Batches, want)
 	}
-	if got := combine([]Measurement{{}, {}}); got.Batches != nil {
+	if got := Combine([]Measurement{{}, {}}); got.Batches != nil {
 		t.Errorf("no group commits: got %+v, want nil", got.Batches)
 	}
 }

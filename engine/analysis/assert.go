@@ -1,4 +1,4 @@
-package engine
+package analysis
 
 import (
 	"fmt"
@@ -137,9 +137,17 @@ func (statPatch) Visit(node *ast.Node) {
 	(*node).SetType(reflect.TypeOf(float64(0)))
 }
 
-// compileAssertions compiles and type-checks every assertion of spec,
-// returning every problem with its position in the spec file.
-func compileAssertions(spec *scenario.Spec, withPrev bool) ([]assertion, error) {
+// Assertions are a spec's assertions, compiled and type-checked: nothing
+// runs with a bad one.
+type Assertions struct {
+	spec *scenario.Spec
+	list []assertion
+}
+
+// CompileAssertions compiles and type-checks every assertion of spec,
+// returning every problem with its position in the spec file (a
+// scenario.Errors). withPrev says whether `prev` (-baseline) is defined.
+func CompileAssertions(spec *scenario.Spec, withPrev bool) (*Assertions, error) {
 	st := &evalState{runs: map[string]*RunResult{}, gate: spec.Gate}
 	var prev map[string]RunResult
 	if withPrev {
@@ -212,7 +220,7 @@ func compileAssertions(spec *scenario.Spec, withPrev bool) ([]assertion, error) 
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	return out, nil
+	return &Assertions{spec: spec, list: out}, nil
 }
 
 func asFileError(err error, target **file.Error) bool {
@@ -251,7 +259,8 @@ func suggestRun(name string, spec *scenario.Spec) string {
 
 // evaluate runs every assertion over the results. An assertion that names a
 // run -run left out is skipped; one that names a run with no results fails.
-func evaluate(spec *scenario.Spec, as []assertion, results []RunResult, skipped map[string]bool, prev map[string]RunResult) []AssertionResult {
+func (c *Assertions) evaluate(results []RunResult, skipped map[string]bool, prev map[string]RunResult) []AssertionResult {
+	spec, as := c.spec, c.list
 	if len(as) == 0 {
 		return []AssertionResult{}
 	}
@@ -434,7 +443,7 @@ func (st *evalState) lower(a, b *RunResult, seg, stat string) (bool, error) {
 	if warn != "" {
 		return false, fmt.Errorf("%s: %s", head, warn)
 	}
-	ta, tb := median(trialValues(a, seg, stat)), median(trialValues(b, seg, stat))
+	ta, tb := Median(trialValues(a, seg, stat)), Median(trialValues(b, seg, stat))
 	md := deltaPct(ta, tb)
 	switch {
 	case p >= st.gate.Alpha:

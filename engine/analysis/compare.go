@@ -1,4 +1,4 @@
-package engine
+package analysis
 
 import (
 	"fmt"
@@ -10,9 +10,9 @@ import (
 	"github.com/scenrun/scenrun/scenario"
 )
 
-// combine is a run's figures from its trials: each figure is the median of
+// Combine is a run's figures from its trials: each figure is the median of
 // the trials' (a single trial's figures are its own).
-func combine(trials []Measurement) Measurement {
+func Combine(trials []Measurement) Measurement {
 	if len(trials) == 1 {
 		return trials[0]
 	}
@@ -21,7 +21,7 @@ func combine(trials []Measurement) Measurement {
 		for i := range trials {
 			xs[i] = f(&trials[i])
 		}
-		return median(xs)
+		return Median(xs)
 	}
 	medInt := func(f func(*Measurement) float64) int64 { return int64(math.Round(med(f))) }
 	stat := func(seg string) Stat {
@@ -70,17 +70,17 @@ func combine(trials []Measurement) Measurement {
 	m.FSMNet = stat("fsm_net_ms")
 	m.WALSizeStartBytes = medInt(func(m *Measurement) float64 { return float64(m.WALSizeStartBytes) })
 	m.WALSizeEndBytes = medInt(func(m *Measurement) float64 { return float64(m.WALSizeEndBytes) })
-	m.WALContention, m.Bottleneck = verdicts(&m)
+	m.WALContention, m.Bottleneck = Verdicts(&m)
 	for _, t := range trials {
-		m.Batches = m.Batches.merge(t.Batches)
+		m.Batches = m.Batches.Merge(t.Batches)
 	}
 	return m
 }
 
-// verdicts are the reference's contention verdict (lock waits above 5% of
+// Verdicts are the reference's contention verdict (lock waits above 5% of
 // the whole write time at p95) and the bottleneck (the largest p95 of
 // db_total, lock_wait and fsm_dispatch).
-func verdicts(m *Measurement) (contention, bottleneck string) {
+func Verdicts(m *Measurement) (contention, bottleneck string) {
 	contention = "CLEAN"
 	if m.LockWait.P95 > 0.05*m.DBTotal.P95 {
 		contention = "CONTENTION"

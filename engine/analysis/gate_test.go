@@ -1,4 +1,4 @@
-package engine
+package analysis
 
 import (
 	"encoding/json"
@@ -19,7 +19,7 @@ func trialsRun(name string, p95s ...float64) *RunResult {
 		m.TotalWall = Stat{P95: v, Count: 1}
 		r.Trials = append(r.Trials, m)
 	}
-	r.Measurement = combine(r.Trials)
+	r.Measurement = Combine(r.Trials)
 	r.CI95 = ci95(r.Trials)
 	return r
 }
@@ -229,12 +229,12 @@ assertions:
   - {name: negated, expr: 'not lower(one, two, "db_total_ms", "p95")'}
   - {name: compared, expr: 'lower(one, two, "db_total_ms", "p95") == false'}
 `)
-	as, err := compileAssertions(spec, false)
+	as, err := CompileAssertions(spec, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	one, two := trialsRun("one", 20, 21, 22), trialsRun("two", 10, 11, 12)
-	for _, a := range evaluate(spec, as, []RunResult{*one, *two}, nil, nil) {
+	for _, a := range as.evaluate([]RunResult{*one, *two}, nil, nil) {
 		if a.Passed || !strings.Contains(a.Detail, "cannot reach α=0.05") {
 			t.Errorf("%s: got %+v, want a failure saying the trials cannot reach α", a.Name, a)
 		}
@@ -288,63 +288,5 @@ func TestIntervalJSON(t *testing.T) {
 	b, _ := json.Marshal(Interval{math.Inf(-1), math.Inf(1)})
 	if got, want := string(b), `{"lo":null,"hi":null}`; got != want {
 		t.Errorf("got %s, want %s", got, want)
-	}
-}
-
-// TestAssertionFunctionsSeeTheResults runs a spec for real: run("…") and
-// lower() must read the runs' results and lower()'s explanation must reach
-// the detail (expr binds functions when it compiles, before any result).
-func TestAssertionFunctionsSeeTheResults(t *testing.T) {
-	spec := parse(t, `
-version: 1
-name: a
-defaults: {files: 5, concurrency: 1}
-runs: [{name: one}, {name: two}]
-assertions:
-  - {name: by run(), expr: 'run("one").indexed == 5'}
-  - {name: lower, expr: 'not lower(one, one, "db_total_ms", "p95")'}
-`)
-	res, err := runSpec(t, spec, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a := res.Assertions[0]; !a.Passed {
-		t.Errorf("run(): got %+v, want pass", a)
-	}
-	if a := res.Assertions[1]; !a.Passed || !strings.Contains(a.Detail, "lower(one, one, db_total_ms p95)") || !strings.Contains(a.Detail, "single trial") {
-		t.Errorf("lower: got %+v, want pass with lower's explanation", a)
-	}
-}
-
-// TestTooFewTrialsWarns runs 3 against 3 trials for real: the comparison
-// carries the warning into the JSON and the table, and lower() fails with
-// the reason.
-func TestTooFewTrialsWarns(t *testing.T) {
-	spec := parse(t, `
-version: 1
-name: a
-defaults: {files: 5, concurrency: 1, repeat: 3}
-runs: [{name: one}, {name: two}]
-compare: [{baseline: one, segments: [db_total_ms]}]
-assertions:
-  - {name: gate, expr: 'lower(one, two, "db_total_ms", "p95")'}
-`)
-	res, err := runSpec(t, spec, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	const want = "3 vs 3 trials cannot reach α=0.05 (smallest possible p=0.1): set repeat ≥ 4 on both runs"
-	if len(res.Comparisons) != 1 || len(res.Comparisons[0].Warnings) != 1 || res.Comparisons[0].Warnings[0] != want {
-		t.Errorf("comparison warnings: got %+v, want [%q]", res.Comparisons, want)
-	}
-	if a := res.Assertions[0]; a.Passed || !strings.Contains(a.Detail, want) {
-		t.Errorf("assertion: got %+v, want a failure with %q", a, want)
-	}
-	var b strings.Builder
-	if err := Render(&b, res, RenderOptions{Format: "markdown"}); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(b.String(), "- warning: "+want) {
-		t.Errorf("report lacks the warning:\n%s", b.String())
 	}
 }

@@ -1,16 +1,18 @@
-package engine
+package report
 
 import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/scenrun/scenrun/engine/analysis"
 )
 
 func TestReportShowsBatchesOfSingleWriter(t *testing.T) {
-	res := &Results{Scenario: "sw", Runs: []RunResult{
-		{Name: "shared", RunConfig: RunConfig{Files: 10, Concurrency: 5, Connection: "shared"}},
-		{Name: "sw", RunConfig: RunConfig{Files: 10, Concurrency: 5, Connection: "single_writer"},
-			Measurement: Measurement{Batches: &BatchStats{Count: 9, Mean: 3.25, Max: 16}}},
+	res := &analysis.Results{Scenario: "sw", Runs: []analysis.RunResult{
+		{Name: "shared", RunConfig: analysis.RunConfig{Files: 10, Concurrency: 5, Connection: "shared"}},
+		{Name: "sw", RunConfig: analysis.RunConfig{Files: 10, Concurrency: 5, Connection: "single_writer"},
+			Measurement: analysis.Measurement{Batches: &analysis.BatchStats{Count: 9, Mean: 3.25, Max: 16}}},
 	}}
 	for _, format := range []string{"table", "markdown"} {
 		t.Run(format, func(t *testing.T) {
@@ -24,7 +26,7 @@ func TestReportShowsBatchesOfSingleWriter(t *testing.T) {
 		})
 	}
 	var b bytes.Buffer
-	Render(&b, &Results{Scenario: "x", Runs: res.Runs[:1]}, RenderOptions{})
+	Render(&b, &analysis.Results{Scenario: "x", Runs: res.Runs[:1]}, RenderOptions{})
 	if strings.Contains(b.String(), "batch") {
 		t.Errorf("got a batch column with no single_writer run:\n%s", b.String())
 	}

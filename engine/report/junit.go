@@ -1,12 +1,12 @@
-package engine
+package report
 
 import (
 	"encoding/xml"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
+
+	"github.com/scenrun/scenrun/engine/analysis"
 )
 
 // The JUnit XML report follows the format Ant's XMLJUnitResultFormatter
@@ -61,7 +61,7 @@ type junitProblem struct {
 func junitSeconds(s float64) string { return strconv.FormatFloat(max(s, 0), 'f', 3, 64) }
 
 // junitSuiteOf is one scenario's results as a test suite.
-func junitSuiteOf(res *Results) junitSuite {
+func junitSuiteOf(res *analysis.Results) junitSuite {
 	s := junitSuite{
 		Name:      res.Scenario,
 		Time:      junitSeconds(res.FinishedAt.Sub(res.StartedAt).Seconds()),
@@ -115,7 +115,7 @@ func junitSuiteOf(res *Results) junitSuite {
 
 // WriteJUnit writes the results of one or more scenarios as a JUnit XML
 // report: a test suite per scenario.
-func WriteJUnit(w io.Writer, results []*Results) error {
+func WriteJUnit(w io.Writer, results []*analysis.Results) error {
 	root := junitSuites{Name: "scenrun"}
 	total := 0.0
 	for _, res := range results {
@@ -142,32 +142,9 @@ func WriteJUnit(w io.Writer, results []*Results) error {
 	return nil
 }
 
-// SaveJUnit writes the JUnit report to path through a temporary file and a
-// rename, replacing an earlier report (CI jobs write the same path every
-// time; unlike the results, a report is derived and can be written again).
-func SaveJUnit(path string, results []*Results) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("save junit: cannot write in directory %s: %w", filepath.Dir(path), pathErrCause(err))
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err = WriteJUnit(f, results); err != nil {
-		return fmt.Errorf("save junit: %s: %w", path, err)
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return fmt.Errorf("save junit: %w", err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("save junit: %w", err)
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("save junit: %w", err)
-	}
-	return nil
+// SaveJUnit writes the JUnit report to path atomically, replacing an
+// earlier report (CI jobs write the same path every time; unlike the
+// results, a report is derived and can be written again).
+func SaveJUnit(path string, results []*analysis.Results) error {
+	return saveFile(path, "save junit", true, func(w io.Writer) error { return WriteJUnit(w, results) })
 }

@@ -1,4 +1,4 @@
-package engine
+package report
 
 import (
 	"bytes"
@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/scenrun/scenrun/engine/analysis"
 )
 
 // update rewrites golden files instead of comparing with them. Other test
@@ -20,31 +22,31 @@ import (
 var update = flag.Bool("update", false, "rewrite golden files")
 
 // reportStat is a Stat with plausible figures scaled from p95.
-func reportStat(p50, p95 float64, count int) Stat {
-	return Stat{P50: p50, P95: p95, P99: p95 * 1.5, P999: p95 * 2.25, Mean: (p50 + p95) / 2, Min: p50 / 4, Max: p95 * 3, Count: count}
+func reportStat(p50, p95 float64, count int) analysis.Stat {
+	return analysis.Stat{P50: p50, P95: p95, P99: p95 * 1.5, P999: p95 * 2.25, Mean: (p50 + p95) / 2, Min: p50 / 4, Max: p95 * 3, Count: count}
 }
 
 // reportFixture is the results of a two-run scenario with fixed figures.
-func reportFixture() *Results {
+func reportFixture() *analysis.Results {
 	started := time.Date(2026, 11, 26, 5, 32, 34, 0, time.UTC)
-	config := func(conn string) RunConfig {
-		return RunConfig{
+	config := func(conn string) analysis.RunConfig {
+		return analysis.RunConfig{
 			Files: 818, Concurrency: 10, Profile: "zero", Connection: conn, PoolSize: 4, BatchSize: 64,
 			TxLock: "deferred", Repeat: 1, Seed: 42,
-			Pragmas: []Pragma{{"journal_mode", "wal"}, {"synchronous", "normal"}, {"busy_timeout", "5000"}},
+			Pragmas: []analysis.Pragma{{Name: "journal_mode", Value: "wal"}, {Name: "synchronous", Value: "normal"}, {Name: "busy_timeout", Value: "5000"}},
 		}
 	}
-	baseline := RunResult{
+	baseline := analysis.RunResult{
 		Name:      "baseline",
 		RunConfig: config("per_file"),
-		Measurement: Measurement{
+		Measurement: analysis.Measurement{
 			ElapsedSeconds: 3.4172, Transitions: 2454, TransitionsPerSecond: 718.13, FilesPerSecond: 239.38,
 			Indexed: 818, OCCConflicts: 0,
-			Segments: Segments{
+			Segments: analysis.Segments{
 				LockWait:    reportStat(12.5, 80.5234, 818),
 				DBTotal:     reportStat(14.25, 96.8, 818),
 				FSMDispatch: reportStat(0.0042, 0.0121, 818),
-				MockAPI:     Stat{Count: 818},
+				MockAPI:     analysis.Stat{Count: 818},
 				TotalWall:   reportStat(15.1, 99.2, 818),
 				FSMNet:      reportStat(15.1, 99.2, 818),
 			},
@@ -54,17 +56,17 @@ func reportFixture() *Results {
 		},
 		Warnings: []string{"repeat 1: no significance test possible"},
 	}
-	shared := RunResult{
+	shared := analysis.RunResult{
 		Name:      "shared",
 		RunConfig: config("shared"),
-		Measurement: Measurement{
+		Measurement: analysis.Measurement{
 			ElapsedSeconds: 0.8312, Transitions: 2454, TransitionsPerSecond: 2952.36, FilesPerSecond: 984.12,
 			Indexed: 818,
-			Segments: Segments{
+			Segments: analysis.Segments{
 				LockWait:    reportStat(0.9, 4.69, 818),
 				DBTotal:     reportStat(1.2, 6.015, 818),
 				FSMDispatch: reportStat(0.004, 0.0118, 818),
-				MockAPI:     Stat{Count: 818},
+				MockAPI:     analysis.Stat{Count: 818},
 				TotalWall:   reportStat(1.5, 7.9, 818),
 				FSMNet:      reportStat(1.5, 7.9, 818),
 			},
@@ -73,27 +75,27 @@ func reportFixture() *Results {
 			States: map[string]int{"indexed": 818},
 		},
 	}
-	delta := func(b, v float64) SegmentDelta {
-		return SegmentDelta{Baseline: b, Value: v, DeltaMS: v - b, DeltaPct: (v - b) / b * 100}
+	delta := func(b, v float64) analysis.SegmentDelta {
+		return analysis.SegmentDelta{Baseline: b, Value: v, DeltaMS: v - b, DeltaPct: (v - b) / b * 100}
 	}
-	withP := func(d SegmentDelta, p float64, sig bool) SegmentDelta {
+	withP := func(d analysis.SegmentDelta, p float64, sig bool) analysis.SegmentDelta {
 		d.PValue, d.Significant = &p, &sig
-		d.BaselineCI95 = &Interval{Lo: d.Baseline * 0.9, Hi: d.Baseline * 1.2}
-		d.ValueCI95 = &Interval{Lo: math.Inf(-1), Hi: math.Inf(1)}
+		d.BaselineCI95 = &analysis.Interval{Lo: d.Baseline * 0.9, Hi: d.Baseline * 1.2}
+		d.ValueCI95 = &analysis.Interval{Lo: math.Inf(-1), Hi: math.Inf(1)}
 		return d
 	}
 	order := []string{"db_total_ms", "lock_wait_ms", "fsm_dispatch_ms", "fsm_net_ms"}
-	return &Results{
+	return &analysis.Results{
 		Scenario: "shared-connection", SpecFile: "scenarios/mitigation.yaml",
 		StartedAt: started, FinishedAt: started.Add(5 * time.Second),
-		Environment:      Environment{Scenrun: "v0.1.0", Go: "go1.26.8", SQLite: "3.50.4", OS: "linux", Arch: "amd64", CPUs: 2},
-		PercentileMethod: PercentileMethod, TimeScale: 1,
-		Gate: &GateSettings{Alpha: 0.05, NoiseFloorPct: 1},
-		Runs: []RunResult{baseline, shared},
-		Comparisons: []Comparison{
+		Environment:      analysis.Environment{Scenrun: "v0.1.0", Go: "go1.26.8", SQLite: "3.50.4", OS: "linux", Arch: "amd64", CPUs: 2},
+		PercentileMethod: analysis.PercentileMethod, TimeScale: 1,
+		Gate: &analysis.GateSettings{Alpha: 0.05, NoiseFloorPct: 1},
+		Runs: []analysis.RunResult{baseline, shared},
+		Comparisons: []analysis.Comparison{
 			{
 				Baseline: "baseline", Run: "shared", Stat: "p95", Order: order,
-				Segments: map[string]SegmentDelta{
+				Segments: map[string]analysis.SegmentDelta{
 					"db_total_ms":     delta(96.8, 6.015),
 					"lock_wait_ms":    delta(80.5234, 4.69),
 					"fsm_dispatch_ms": delta(0.0121, 0.0118),
@@ -102,7 +104,7 @@ func reportFixture() *Results {
 			},
 			{
 				Baseline: "baseline", Run: "shared", Stat: "p99", Order: order,
-				Segments: map[string]SegmentDelta{
+				Segments: map[string]analysis.SegmentDelta{
 					"db_total_ms":     withP(delta(145.2, 9.0225), 0.0079, true),
 					"lock_wait_ms":    withP(delta(120.7851, 7.035), 0.0079, true),
 					"fsm_dispatch_ms": withP(delta(0.01815, 0.0177), 0.69, false),
@@ -111,7 +113,7 @@ func reportFixture() *Results {
 				Warnings: []string{"fsm_dispatch_ms: difference below the noise floor (1%)"},
 			},
 		},
-		Assertions: []AssertionResult{
+		Assertions: []analysis.AssertionResult{
 			{Name: "every file indexed in every run", Expr: "all(runs, .indexed == .files)", Passed: true,
 				Detail: "all(runs, .indexed == .files): true"},
 			{Name: "fsm dispatch p95 decreases significantly", Expr: `lower(baseline, shared, "fsm_dispatch_ms", "p95")`,
@@ -205,10 +207,10 @@ var ansiEscape = regexp.MustCompile("\x1b\\[[0-9;]*m")
 
 // longNameFixture is a matrix-sized Results with long run names, a failed
 // run and a failed integrity check.
-func longNameFixture() *Results {
+func longNameFixture() *analysis.Results {
 	res := reportFixture()
 	base := res.Runs[0]
-	var runs []RunResult
+	var runs []analysis.RunResult
 	for _, c := range []int{1, 10, 50} {
 		for _, p := range []string{"zero", "realistic"} {
 			for _, conn := range []string{"per_file", "shared", "single_writer"} {
@@ -346,18 +348,18 @@ func TestReportCSVShape(t *testing.T) {
 func TestReportEdgeCases(t *testing.T) {
 	tests := []struct {
 		name    string
-		res     *Results
+		res     *analysis.Results
 		opts    RenderOptions
 		want    []string
 		wantErr string
 	}{
 		{name: "unknown format", res: reportFixture(), opts: RenderOptions{Format: "yaml"}, wantErr: `render: unknown format "yaml"`},
-		{name: "no runs", res: &Results{Scenario: "empty"}, want: []string{"Results — empty: no runs"}},
-		{name: "no runs markdown", res: &Results{Scenario: "empty"}, opts: RenderOptions{Format: "markdown"}, want: []string{"### Results — empty\n\nno runs"}},
-		{name: "stat without samples", res: func() *Results {
+		{name: "no runs", res: &analysis.Results{Scenario: "empty"}, want: []string{"Results — empty: no runs"}},
+		{name: "no runs markdown", res: &analysis.Results{Scenario: "empty"}, opts: RenderOptions{Format: "markdown"}, want: []string{"### Results — empty\n\nno runs"}},
+		{name: "stat without samples", res: func() *analysis.Results {
 			r := reportFixture()
-			r.Runs[1].Segments.LockWait = Stat{}
-			r.Comparisons[0].Segments["lock_wait_ms"] = SegmentDelta{Baseline: 0, Value: 0, DeltaPct: 0}
+			r.Runs[1].Segments.LockWait = analysis.Stat{}
+			r.Comparisons[0].Segments["lock_wait_ms"] = analysis.SegmentDelta{Baseline: 0, Value: 0, DeltaPct: 0}
 			return r
 		}(), want: []string{"= same"}},
 	}

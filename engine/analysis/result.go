@@ -1,4 +1,4 @@
-package engine
+package analysis
 
 import (
 	"encoding/json"
@@ -114,9 +114,9 @@ type BatchStats struct {
 	Max   int     `json:"max" expr:"max"`
 }
 
-// merge is the batch statistics of a and b together (either may be nil: a
+// Merge is the batch statistics of a and b together (either may be nil: a
 // trial or a process with no group commits).
-func (a *BatchStats) merge(b *BatchStats) *BatchStats {
+func (a *BatchStats) Merge(b *BatchStats) *BatchStats {
 	if b == nil {
 		return a
 	}

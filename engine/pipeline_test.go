@@ -3,12 +3,14 @@ package engine
 import (
 	"bytes"
 	"strings"
-	"sync/atomic"
 	"testing"
-	"time"
 
+	"github.com/scenrun/scenrun/engine/report"
 	"golang.org/x/net/html"
 )
+
+// Tests of the whole pipeline: a real spec run by the engine, then
+// analysed and rendered.
 
 // TestSeriesAndCDFAreRecorded runs a real spec and checks that every run
 // carries what the HTML charts draw: a latency CDF over its files and one
@@ -55,68 +57,6 @@ runs:
 	}
 }
 
-// TestSampleThroughputKeepsEveryTransition drives the sampler against a
-// counter that a goroutine increments, with a tiny interval so the series
-// fills and is halved: every transition must be in exactly one interval.
-func TestSampleThroughputKeepsEveryTransition(t *testing.T) {
-	var n atomic.Int64
-	stop := sampleThroughput(&n, time.Now(), 50*time.Microsecond)
-	deadline := time.Now().Add(100 * time.Millisecond)
-	for time.Now().Before(deadline) {
-		n.Add(1)
-		time.Sleep(10 * time.Microsecond)
-	}
-	s := stop()
-	var sum int64
-	for _, c := range s.Transitions {
-		sum += c
-	}
-	if sum != n.Load() {
-		t.Errorf("got %d transitions in the series, want %d", sum, n.Load())
-	}
-	if len(s.EndMS) > maxThroughputPoints {
-		t.Errorf("got %d intervals, want at most %d", len(s.EndMS), maxThroughputPoints)
-	}
-	for i := 1; i < len(s.EndMS); i++ {
-		if s.EndMS[i] < s.EndMS[i-1] {
-			t.Fatalf("interval ends decrease at %d", i)
-		}
-	}
-}
-
-func TestThroughputHalve(t *testing.T) {
-	s := Throughput{IntervalMS: 100, EndMS: []float64{100, 200, 300, 400, 450}, Transitions: []int64{1, 2, 3, 4, 5}}
-	s.halve()
-	want := Throughput{IntervalMS: 200, EndMS: []float64{200, 400, 450}, Transitions: []int64{3, 7, 5}}
-	if s.IntervalMS != want.IntervalMS || !equalF(s.EndMS, want.EndMS) || !equalI(s.Transitions, want.Transitions) {
-		t.Errorf("got %+v, want %+v", s, want)
-	}
-}
-
-func equalF(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func equalI(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // TestHTMLReport renders the report of a real two-run comparison and parses
 // it: the three kinds of table, an SVG chart per run for the CDF and the
 // throughput, one per comparison, and no reference to anything outside the
@@ -141,7 +81,7 @@ assertions:
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := Render(&buf, res, RenderOptions{Format: "html"}); err != nil {
+	if err := report.Render(&buf, res, report.RenderOptions{Format: "html"}); err != nil {
 		t.Fatal(err)
 	}
 	doc, err := html.Parse(bytes.NewReader(buf.Bytes()))
@@ -204,5 +144,63 @@ assertions:
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("no %q in the report", want)
 		}
+	}
+}
+
+// TestAssertionFunctionsSeeTheResults runs a spec for real: run("…") and
+// lower() must read the runs' results and lower()'s explanation must reach
+// the detail (expr binds functions when it compiles, before any result).
+func TestAssertionFunctionsSeeTheResults(t *testing.T) {
+	spec := parse(t, `
+version: 1
+name: a
+defaults: {files: 5, concurrency: 1}
+runs: [{name: one}, {name: two}]
+assertions:
+  - {name: by run(), expr: 'run("one").indexed == 5'}
+  - {name: lower, expr: 'not lower(one, one, "db_total_ms", "p95")'}
+`)
+	res, err := runSpec(t, spec, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := res.Assertions[0]; !a.Passed {
+		t.Errorf("run(): got %+v, want pass", a)
+	}
+	if a := res.Assertions[1]; !a.Passed || !strings.Contains(a.Detail, "lower(one, one, db_total_ms p95)") || !strings.Contains(a.Detail, "single trial") {
+		t.Errorf("lower: got %+v, want pass with lower's explanation", a)
+	}
+}
+
+// TestTooFewTrialsWarns runs 3 against 3 trials for real: the comparison
+// carries the warning into the JSON and the table, and lower() fails with
+// the reason.
+func TestTooFewTrialsWarns(t *testing.T) {
+	spec := parse(t, `
+version: 1
+name: a
+defaults: {files: 5, concurrency: 1, repeat: 3}
+runs: [{name: one}, {name: two}]
+compare: [{baseline: one, segments: [db_total_ms]}]
+assertions:
+  - {name: gate, expr: 'lower(one, two, "db_total_ms", "p95")'}
+`)
+	res, err := runSpec(t, spec, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "3 vs 3 trials cannot reach α=0.05 (smallest possible p=0.1): set repeat ≥ 4 on both runs"
+	if len(res.Comparisons) != 1 || len(res.Comparisons[0].Warnings) != 1 || res.Comparisons[0].Warnings[0] != want {
+		t.Errorf("comparison warnings: got %+v, want [%q]", res.Comparisons, want)
+	}
+	if a := res.Assertions[0]; a.Passed || !strings.Contains(a.Detail, want) {
+		t.Errorf("assertion: got %+v, want a failure with %q", a, want)
+	}
+	var b strings.Builder
+	if err := report.Render(&b, res, report.RenderOptions{Format: "markdown"}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "- warning: "+want) {
+		t.Errorf("report lacks the warning:\n%s", b.String())
 	}
 }

@@ -1,7 +1,6 @@
-package engine
+package analysis
 
 import (
-	"strings"
 	"testing"
 	"time"
 )
@@ -32,12 +31,12 @@ runs:
     profile: flaky
     retries: 1
 `)
-	keyC1 := calibrationKey(spec.Runs[0].Config)
-	keyC10 := calibrationKey(spec.Runs[1].Config)
+	keyC1 := CalibrationKey(spec.Runs[0].Config)
+	keyC10 := CalibrationKey(spec.Runs[1].Config)
 	if keyC1 == keyC10 {
 		t.Fatalf("concurrency 1 and 10 share a calibration key %q", keyC1)
 	}
-	if got := calibrationKey(spec.Runs[2].Config); got != keyC10 {
+	if got := CalibrationKey(spec.Runs[2].Config); got != keyC10 {
 		t.Errorf("profile changed the calibration key: got %q, want %q", got, keyC10)
 	}
 	cal := &Calibration{
@@ -94,7 +93,7 @@ runs:
 func TestEstimateDatabaseBound(t *testing.T) {
 	spec := parse(t, "version: 1\nname: db\ndefaults: {files: 1000, concurrency: 50}\nruns:\n  - name: r\n")
 	cal := &Calibration{Points: map[string]CalibrationPoint{
-		calibrationKey(spec.Runs[0].Config): {PerFile: 5 * time.Millisecond, FilesPerSecond: 500},
+		CalibrationKey(spec.Runs[0].Config): {PerFile: 5 * time.Millisecond, FilesPerSecond: 500},
 	}}
 	p, err := Estimate(spec.Runs, spec.Profiles, 1, cal)
 	if err != nil {
@@ -125,37 +124,13 @@ runs:
 		want float64
 	}{
 		// σ = ln(10)/z99 ≈ 0.98978; mean = median × exp(σ²/2) ≈ 1.6320511 s.
-		{"lognormal", meanLatency(pr.Upload), float64(time.Second) * 1.6320510555},
+		{"lognormal", MeanLatency(pr.Upload), float64(time.Second) * 1.6320510555},
 		// E[max(0, X)] for X ~ N(0, σ²) is σ/√(2π).
-		{"normal cut at zero", meanLatency(pr.Import), float64(time.Second) * 0.3989422804014327},
+		{"normal cut at zero", MeanLatency(pr.Import), float64(time.Second) * 0.3989422804014327},
 	}
 	for _, tt := range tests {
 		if d := tt.got - tt.want; d > 1000 || d < -1000 { // within 1 µs
 			t.Errorf("%s: got %g, want %g", tt.name, tt.got, tt.want)
-		}
-	}
-}
-
-func TestRenderPlanHintsQuick(t *testing.T) {
-	spec := parse(t, "version: 1\nname: long\ndefaults: {files: 818, concurrency: 1, profile: realistic}\nruns:\n  - name: r\n")
-	cal := &Calibration{Points: map[string]CalibrationPoint{calibrationKey(spec.Runs[0].Config): {PerFile: time.Millisecond, FilesPerSecond: 1000, Sleepy: true, NetPerFile: time.Millisecond}}}
-	for _, tt := range []struct {
-		scale float64
-		hint  bool
-	}{{1, true}, {1.0 / 40, false}} {
-		p, err := Estimate(spec.Runs, spec.Profiles, tt.scale, cal)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var b strings.Builder
-		if err := RenderPlan(&b, "long.yaml", p); err != nil {
-			t.Fatal(err)
-		}
-		if got := strings.Contains(b.String(), "-quick"); got != tt.hint {
-			t.Errorf("scale %g (total %v): got hint %v, want %v\n%s", tt.scale, p.Total, got, tt.hint, b.String())
-		}
-		if !strings.Contains(b.String(), "Estimated total: "+fmtDur(p.Total)) {
-			t.Errorf("scale %g: no total in\n%s", tt.scale, b.String())
 		}
 	}
 }

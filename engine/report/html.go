@@ -1,4 +1,4 @@
-package engine
+package report
 
 import (
 	"bytes"
@@ -7,11 +7,10 @@ import (
 	"image/color"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
+	"github.com/scenrun/scenrun/engine/analysis"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -67,7 +66,7 @@ type htmlComparison struct {
 }
 
 type htmlPage struct {
-	Res         *Results
+	Res         *analysis.Results
 	Results     htmlTable
 	Runs        []htmlRun
 	Comparisons []htmlComparison
@@ -76,7 +75,7 @@ type htmlPage struct {
 }
 
 // renderHTML writes res as one self-contained HTML document.
-func renderHTML(w io.Writer, res *Results) error {
+func renderHTML(w io.Writer, res *analysis.Results) error {
 	page := htmlPage{Res: res}
 	page.Results = htmlResults(res)
 	for i := range res.Runs {
@@ -111,7 +110,7 @@ func renderHTML(w io.Writer, res *Results) error {
 }
 
 // htmlResults is the results table: the same columns as the text report.
-func htmlResults(res *Results) htmlTable {
+func htmlResults(res *analysis.Results) htmlTable {
 	t := htmlTable{Title: "Results (latencies in ms)", Header: []string{"run"}}
 	identity, latency, outcome := resultColumns(res)
 	cols := slices.Concat(identity, latency, outcome)
@@ -159,7 +158,7 @@ func htmlResults(res *Results) htmlTable {
 	return t
 }
 
-func comparisonStat(c *Comparison) string {
+func comparisonStat(c *analysis.Comparison) string {
 	if c.Stat == "" {
 		return "p95"
 	}
@@ -167,7 +166,7 @@ func comparisonStat(c *Comparison) string {
 }
 
 // htmlComparisonTable is one Before vs After table, as in the text report.
-func htmlComparisonTable(c *Comparison) htmlTable {
+func htmlComparisonTable(c *analysis.Comparison) htmlTable {
 	t := htmlTable{
 		Title:  comparisonTitle(c, comparisonStat(c)),
 		Header: []string{"segment", "before ms", "after ms", "delta %", "delta ms", "p", "change"},
@@ -204,7 +203,7 @@ func htmlComparisonTable(c *Comparison) htmlTable {
 	return t
 }
 
-func htmlAssertions(as []AssertionResult) (htmlTable, string) {
+func htmlAssertions(as []analysis.AssertionResult) (htmlTable, string) {
 	t := htmlTable{Title: "Assertions", Header: []string{"result", "assertion", "detail"}}
 	var passed, failed, skipped int
 	for _, a := range as {
@@ -227,7 +226,7 @@ func htmlAssertions(as []AssertionResult) (htmlTable, string) {
 // cdfChart draws the run's lock_wait_ms and db_total_ms distributions on a
 // log time axis. A log axis cannot show 0 ms: such points are left out of
 // the curve and counted in the note, never moved.
-func cdfChart(run *RunResult) (template.HTML, string, error) {
+func cdfChart(run *analysis.RunResult) (template.HTML, string, error) {
 	p := plot.New()
 	p.Title.Text = run.Name + ": latency per file (CDF)"
 	p.X.Label.Text = "ms per file (log scale)"
@@ -282,7 +281,7 @@ func cdfChart(run *RunResult) (template.HTML, string, error) {
 
 // throughputChart draws each counted trial's state changes per second in
 // each sampling interval, as steps: a value holds for its whole interval.
-func throughputChart(run *RunResult) (template.HTML, error) {
+func throughputChart(run *analysis.RunResult) (template.HTML, error) {
 	p := plot.New()
 	p.Title.Text = run.Name + ": throughput over time"
 	p.X.Label.Text = "seconds since the workers started"
@@ -327,7 +326,7 @@ func throughputChart(run *RunResult) (template.HTML, error) {
 // comparisonChart draws, for each segment of c, the baseline's and the
 // run's stat side by side, each segment on its own linear axis (segments
 // differ by orders of magnitude).
-func comparisonChart(c *Comparison) (template.HTML, error) {
+func comparisonChart(c *analysis.Comparison) (template.HTML, error) {
 	var plots []*plot.Plot
 	for _, s := range reportComparisonSegments(c) {
 		d, ok := c.Segments[s]
@@ -455,35 +454,15 @@ scenrun {{.Res.Environment.Scenrun}}, {{.Res.Environment.Go}}, SQLite {{.Res.Env
 {{if .Notes}}<ul class="notes">{{range .Notes}}<li>{{.}}</li>{{end}}</ul>{{end}}{{end}}
 `))
 
-// SaveHTML writes res's HTML report to path, replacing the file if it
-// exists, atomically: a temporary file beside it, then a rename.
-func SaveHTML(path string, res *Results) (err error) {
+// SaveHTML writes res's HTML report to path atomically, replacing the file
+// if it exists.
+func SaveHTML(path string, res *analysis.Results) error {
 	var buf bytes.Buffer
 	if err := renderHTML(&buf, res); err != nil {
 		return fmt.Errorf("html report: %w", err)
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("html report: %w", err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if _, err = f.Write(buf.Bytes()); err != nil {
-		return fmt.Errorf("html report: %w", err)
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return fmt.Errorf("html report: %w", err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("html report: %w", err)
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("html report: %w", err)
-	}
-	return nil
+	return saveFile(path, "html report", true, func(w io.Writer) error {
+		_, err := w.Write(buf.Bytes())
+		return err
+	})
 }

@@ -1,4 +1,4 @@
-package engine
+package analysis
 
 import (
 	"math"
@@ -8,7 +8,7 @@ import (
 func TestSummarizeMatchesNumpyLinear(t *testing.T) {
 	// Reference values from numpy.percentile(xs, q) (method="linear").
 	xs := []float64{15, 20, 35, 40, 50}
-	got := summarize(append([]float64(nil), xs...))
+	got := Summarize(append([]float64(nil), xs...))
 	want := Stat{P50: 35, P95: 48, P99: 49.6, P999: 49.96, Mean: 32, Min: 15, Max: 50, Count: 5}
 	for _, f := range []struct {
 		name      string
@@ -27,17 +27,17 @@ func TestSummarizeMatchesNumpyLinear(t *testing.T) {
 }
 
 func TestSummarizeEdgeCases(t *testing.T) {
-	if got := summarize(nil); got != (Stat{}) {
+	if got := Summarize(nil); got != (Stat{}) {
 		t.Errorf("empty: got %+v, want zero Stat", got)
 	}
-	one := summarize([]float64{7})
+	one := Summarize([]float64{7})
 	if one.P50 != 7 || one.P999 != 7 || one.Count != 1 {
 		t.Errorf("one sample: got %+v", one)
 	}
-	if m := median([]float64{3, 1, 2, 10}); m != 2.5 {
+	if m := Median([]float64{3, 1, 2, 10}); m != 2.5 {
 		t.Errorf("median: got %v, want 2.5", m)
 	}
-	if m := median(nil); !math.IsNaN(m) {
+	if m := Median(nil); !math.IsNaN(m) {
 		t.Errorf("median of nothing: got %v, want NaN", m)
 	}
 }
