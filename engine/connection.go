@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 
@@ -29,30 +28,6 @@ type session interface {
 	apply(ctx context.Context, ch fsm.Change) (updated, committed time.Time, err error)
 	endFile() error
 	close() error
-}
-
-// newWriter returns the writer of a connection mode over db.
-func newWriter(ctx context.Context, mode string, db *fsm.DB, poolSize, batchSize int) (writer, error) {
-	switch mode {
-	case "per_file":
-		// No idle connections: every file's connection is opened for it and
-		// closed after it, as the reference's aiosqlite.connect per file.
-		db.SetMaxIdle(0)
-		return perFile{db: db}, nil
-	case "per_worker":
-		return perWorker{db: db}, nil
-	case "shared":
-		c, err := db.Conn(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return &shared{conn: c}, nil
-	case "pool":
-		return newPool(ctx, db, poolSize)
-	case "single_writer":
-		return newSingleWriter(ctx, db, batchSize)
-	}
-	return nil, fmt.Errorf("unknown connection mode %q", mode)
 }
 
 // perFile opens a new connection for each file.

@@ -123,3 +123,17 @@ func TestDBOptionsCarryTheRunConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestModesAreTheVocabulary: every connection mode a spec may name has a
+// constructor in the registry, and the registry has no mode a spec cannot
+// name.
+func TestModesAreTheVocabulary(t *testing.T) {
+	for _, name := range scenario.Connections {
+		if modes[name] == nil {
+			t.Errorf("connection %q is in the spec's vocabulary but not in the registry", name)
+		}
+	}
+	if got, want := len(modes), len(scenario.Connections); got != want {
+		t.Errorf("got %d modes in the registry, want %d (scenario.Connections)", got, want)
+	}
+}
