@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/scenrun/scenrun/fsm"
+	"github.com/scenrun/scenrun/fsm/sqlite"
 	"github.com/scenrun/scenrun/scenario"
 )
 
@@ -132,7 +133,7 @@ type proc struct {
 // workProcesses carries out the trial over cfg.Processes worker processes
 // started with cmd. werr is the workers' errors closing their connections,
 // perr a process that could not be started, failed or broke the protocol.
-func (t *trial) workProcesses(ctx context.Context, db *fsm.DB, cmd []string) (elapsed time.Duration, walEnd int64, batches *BatchStats, werr, perr error) {
+func (t *trial) workProcesses(ctx context.Context, db fsm.Store, cmd []string) (elapsed time.Duration, walEnd int64, batches *BatchStats, werr, perr error) {
 	n := t.cfg.Processes
 	if len(cmd) == 0 {
 		return 0, db.WALSize(), nil, nil, errors.New("processes: no worker command to start worker processes with")
@@ -419,7 +420,7 @@ func Worker(ctx context.Context, in io.Reader, out io.Writer) error {
 		}
 	}
 
-	db, err := fsm.Open(ctx, dbOptions(job.Path, job.Config))
+	db, err := sqlite.Open(ctx, dbOptions(job.Path, job.Config))
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/scenrun/scenrun/fsm"
+	"github.com/scenrun/scenrun/fsm/sqlite"
 	"github.com/scenrun/scenrun/scenario"
 )
 
@@ -89,7 +90,7 @@ func runTrial(ctx context.Context, run scenario.Run, profile scenario.Profile, s
 		}
 	}()
 
-	db, err := fsm.Open(ctx, dbOptions(path, cfg))
+	db, err := sqlite.Open(ctx, dbOptions(path, cfg))
 	if err != nil {
 		out.err = err
 		return out
@@ -449,7 +450,7 @@ func (t *trial) started(i int) bool { return t.total[i] > 0 || t.committed[i] > 
 // equal to the state changes committed for it, its state the machine's, the
 // states summing to the file count, and no file left mid-lifecycle without a
 // recorded error.
-func (t *trial) check(ctx context.Context, db *fsm.DB) (string, map[string]int, error) {
+func (t *trial) check(ctx context.Context, db fsm.Store) (string, map[string]int, error) {
 	ic, err := db.IntegrityCheck(ctx)
 	if err != nil {
 		return "", nil, err

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/scenrun/scenrun/fsm"
+	"github.com/scenrun/scenrun/fsm/sqlite"
 	"github.com/scenrun/scenrun/scenario"
 )
 
@@ -26,7 +27,7 @@ func TestConnectionModesOpenTheirConnections(t *testing.T) {
 			cfg.Pragmas = append(cfg.Pragmas, scenario.Pragma{Name: "cache_size", Value: "-3000"})
 			cfg.Pragmas[2].Value = "1234" // busy_timeout
 			cfg.ConnectSQL = []string{"CREATE TEMP TABLE marker (x)"}
-			db, err := fsm.Open(ctx, dbOptions(filepath.Join(t.TempDir(), "c.db"), cfg))
+			db, err := sqlite.Open(ctx, dbOptions(filepath.Join(t.TempDir(), "c.db"), cfg))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -48,11 +49,11 @@ func TestConnectionModesOpenTheirConnections(t *testing.T) {
 			if p, ok := w.(*pool); ok {
 				for i, c := range p.all {
 					for name, wantV := range map[string]string{"busy_timeout": "1234", "cache_size": "-3000"} {
-						if got, err := c.Pragma(ctx, name); err != nil || got != wantV {
+						if got, err := c.(*sqlite.Conn).Pragma(ctx, name); err != nil || got != wantV {
 							t.Errorf("pool connection %d: %s = %q (%v), want %q", i, name, got, err, wantV)
 						}
 					}
-					if got, err := c.Pragma(ctx, "temp.table_list"); err != nil || !strings.Contains(got, "marker") {
+					if got, err := c.(*sqlite.Conn).Pragma(ctx, "temp.table_list"); err != nil || !strings.Contains(got, "marker") {
 						t.Errorf("pool connection %d: temp tables %q (%v), want the connect_sql's marker", i, got, err)
 					}
 				}
