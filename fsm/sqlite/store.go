@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -59,9 +60,7 @@ func Open(ctx context.Context, opts fsm.Options) (*DB, error) {
 	default:
 		return nil, fmt.Errorf("open %s: unknown txlock %q (allowed: deferred, immediate, exclusive)", opts.Path, opts.TxLock)
 	}
-	q := url.Values{}
-	q.Set("_txlock", opts.TxLock)
-	dsn := "file:" + opts.Path + "?" + q.Encode()
+	dsn := fileURI(opts.Path, opts.TxLock)
 	connects := &atomic.Int64{}
 	drv := &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
 		connects.Add(1)
@@ -73,6 +72,25 @@ func Open(ctx context.Context, opts fsm.Options) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", opts.Path, err)
 	}
 	return d, nil
+}
+
+// fileURI is the DSN of the database at path: a file: URI, because the
+// driver reads its own parameters (_txlock) from after the first '?' and
+// hands the whole DSN to sqlite3_open_v2 with SQLITE_OPEN_URI, which ignores
+// parameters it does not know. Each path segment is escaped, so a '?', '#'
+// or '%' in a directory name stays part of the path (SQLite decodes %HH);
+// an absolute path gets the empty authority ("file:///tmp/x.db") so that
+// one starting with "//" is not read as a host.
+func fileURI(path, txlock string) string {
+	segs := strings.Split(filepath.ToSlash(path), "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	p := strings.Join(segs, "/")
+	if strings.HasPrefix(p, "/") {
+		p = "//" + p
+	}
+	return "file:" + p + "?" + url.Values{"_txlock": {txlock}}.Encode()
 }
 
 // setup applies the pragmas and connect SQL to a new connection.

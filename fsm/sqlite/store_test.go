@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -196,5 +197,43 @@ func TestConcurrentWritersLoseNothing(t *testing.T) {
 	}
 	if s, err := db.IntegrityCheck(ctx); err != nil || s != "ok" {
 		t.Fatalf("integrity: %q %v", s, err)
+	}
+}
+
+// TestOpenEscapesPath opens a database in a directory whose name holds the
+// characters a file: URI gives a meaning to ('#' starts a fragment, '?' a
+// query, '%' an escape): the file must be created in that directory and
+// nowhere else, and opening the same path again must find its rows.
+func TestOpenEscapesPath(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "a#b?c=d%20e")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "test.db")
+	openTest(t, fsm.Options{Path: path}, 3)
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("database file: %v", err)
+	}
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if len(names) != 1 || names[0] != filepath.Base(dir) {
+		t.Errorf("got %q in the parent directory, want only %q", names, filepath.Base(dir))
+	}
+
+	db, err := Open(context.Background(), fsm.Options{Path: path, Pragmas: walNormal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	n := 0
+	if err := db.Rows(context.Background(), func(fsm.Row) error { n++; return nil }); err != nil || n != 3 {
+		t.Fatalf("reopened: got %d rows, err %v; want 3", n, err)
 	}
 }
