@@ -114,7 +114,7 @@ func RawLoop(ctx context.Context, dir string, opts fsm.Options, files int, mode 
 	default:
 		err = conn.Raw(func(dc any) error {
 			prep := func(q string) (driver.StmtExecContext, func(), error) {
-				s, err := dc.(driver.Conn).Prepare(q)
+				s, err := dc.(driver.ConnPrepareContext).PrepareContext(ctx, q)
 				if err != nil {
 					return nil, nil, fmt.Errorf("raw loop: prepare %q: %w", q, err)
 				}
@@ -162,7 +162,7 @@ func RawLoop(ctx context.Context, dir string, opts fsm.Options, files int, mode 
 						_, err = commit.ExecContext(bg, nil)
 					}
 					if err != nil {
-						dc.(driver.Execer).Exec("ROLLBACK", nil)
+						dc.(driver.ExecerContext).ExecContext(bg, "ROLLBACK", nil)
 						return fmt.Errorf("raw loop: %s %s: %w", s.t, path, err)
 					}
 					res.Transitions++
