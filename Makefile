@@ -41,7 +41,7 @@ bench:
 # The pieces, as Go benchmarks: fsm Apply/ApplyBatch/raw loop, engine
 # summarize, draw and a whole trial per mode.
 gobench:
-	$(GO) test -run '^$$' -bench . -benchtime 20000x ./fsm
+	$(GO) test -run '^$$' -bench . -benchtime 20000x ./fsm/...
 	$(GO) test -run '^$$' -bench 'Summarize|Draw' ./engine
 	$(GO) test -run '^$$' -bench 'Trial' -benchtime 5x ./engine
 

@@ -31,15 +31,15 @@ type session interface {
 }
 
 // perFile opens a new connection for each file.
-type perFile struct{ db *fsm.DB }
+type perFile struct{ db fsm.Store }
 
 func (w perFile) session(context.Context) (session, error) { return &perFileSession{db: w.db}, nil }
 func (perFile) close() error                               { return nil }
 func (perFile) batches() *analysis.BatchStats              { return nil }
 
 type perFileSession struct {
-	db   *fsm.DB
-	conn *fsm.Conn
+	db   fsm.Store
+	conn fsm.Conn
 }
 
 func (s *perFileSession) startFile(ctx context.Context) (err error) {
@@ -63,7 +63,7 @@ func (s *perFileSession) endFile() error {
 func (s *perFileSession) close() error { return s.endFile() }
 
 // perWorker gives each worker one connection for its lifetime.
-type perWorker struct{ db *fsm.DB }
+type perWorker struct{ db fsm.Store }
 
 func (w perWorker) session(ctx context.Context) (session, error) {
 	c, err := w.db.Conn(ctx)
@@ -76,7 +76,7 @@ func (perWorker) close() error                  { return nil }
 func (perWorker) batches() *analysis.BatchStats { return nil }
 
 // connSession writes through a connection it owns.
-type connSession struct{ conn *fsm.Conn }
+type connSession struct{ conn fsm.Conn }
 
 func (connSession) startFile(context.Context) error { return nil }
 func (s connSession) apply(ctx context.Context, ch fsm.Change) (time.Time, time.Time, error) {
@@ -90,7 +90,7 @@ func (s connSession) close() error { return s.conn.Close() }
 // contention moves to, and its wait is part of lock_wait.
 type shared struct {
 	mu   sync.Mutex
-	conn *fsm.Conn
+	conn fsm.Conn
 }
 
 func (w *shared) session(context.Context) (session, error) { return sharedSession{w}, nil }
@@ -112,12 +112,12 @@ func (sharedSession) close() error   { return nil }
 // lends one to each write. Every connection went through the DB's connect
 // hook, so every pragma reaches every connection.
 type pool struct {
-	conns chan *fsm.Conn
-	all   []*fsm.Conn
+	conns chan fsm.Conn
+	all   []fsm.Conn
 }
 
-func newPool(ctx context.Context, db *fsm.DB, size int) (*pool, error) {
-	p := &pool{conns: make(chan *fsm.Conn, size)}
+func newPool(ctx context.Context, db fsm.Store, size int) (*pool, error) {
+	p := &pool{conns: make(chan fsm.Conn, size)}
 	db.SetMaxIdle(size)
 	for range size {
 		c, err := db.Conn(ctx)
@@ -145,7 +145,7 @@ type poolSession struct{ p *pool }
 
 func (poolSession) startFile(context.Context) error { return nil }
 func (s poolSession) apply(ctx context.Context, ch fsm.Change) (time.Time, time.Time, error) {
-	var c *fsm.Conn
+	var c fsm.Conn
 	select {
 	case c = <-s.p.conns:
 	case <-ctx.Done():
@@ -164,7 +164,7 @@ func (poolSession) close() error   { return nil }
 // its UPDATE, and then the batch's COMMIT, returned.
 type singleWriter struct {
 	reqs      chan swRequest
-	conn      *fsm.Conn
+	conn      fsm.Conn
 	batchSize int
 	done      chan struct{}
 
@@ -183,7 +183,7 @@ type swReply struct {
 	err                error
 }
 
-func newSingleWriter(ctx context.Context, db *fsm.DB, batchSize int) (*singleWriter, error) {
+func newSingleWriter(ctx context.Context, db fsm.Store, batchSize int) (*singleWriter, error) {
 	c, err := db.Conn(ctx)
 	if err != nil {
 		return nil, err

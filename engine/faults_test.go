@@ -11,6 +11,7 @@ import (
 
 	"github.com/scenrun/scenrun/engine/analysis"
 	"github.com/scenrun/scenrun/fsm"
+	"github.com/scenrun/scenrun/fsm/sqlite"
 	"github.com/scenrun/scenrun/scenario"
 )
 
@@ -31,7 +32,7 @@ runs:
 `)
 	tmp := t.TempDir()
 	var mu sync.Mutex
-	var holders []*fsm.DB
+	var holders []*sqlite.DB
 	t.Cleanup(func() {
 		for _, h := range holders {
 			h.Close()
@@ -46,7 +47,7 @@ runs:
 			t.Errorf("got databases %v, want one", paths)
 			return
 		}
-		h, err := fsm.Open(context.Background(), fsm.Options{Path: paths[0], ConnectSQL: []string{"BEGIN EXCLUSIVE"}})
+		h, err := sqlite.Open(context.Background(), fsm.Options{Path: paths[0], ConnectSQL: []string{"BEGIN EXCLUSIVE"}})
 		if err != nil {
 			t.Errorf("hold the lock: %v", err)
 			return

@@ -15,6 +15,7 @@ import (
 
 	"github.com/scenrun/scenrun/engine/analysis"
 	"github.com/scenrun/scenrun/fsm"
+	"github.com/scenrun/scenrun/fsm/sqlite"
 	"github.com/scenrun/scenrun/scenario"
 )
 
@@ -84,11 +85,7 @@ type workerMsg struct {
 // dbOptions are the options every connection of a run is opened with, in
 // the parent and in every worker process alike.
 func dbOptions(path string, cfg scenario.Config) fsm.Options {
-	opts := fsm.Options{Path: path, TxLock: cfg.TxLock, ConnectSQL: cfg.ConnectSQL}
-	for _, p := range cfg.Pragmas {
-		opts.Pragmas = append(opts.Pragmas, fsm.Pragma{Name: p.Name, Value: p.Value})
-	}
-	return opts
+	return fsm.Options{Path: path, Pragmas: cfg.Pragmas, TxLock: cfg.TxLock, ConnectSQL: cfg.ConnectSQL}
 }
 
 // share is process k's part of n of total: the remainder goes to the first.
@@ -133,7 +130,7 @@ type proc struct {
 // workProcesses carries out the trial over cfg.Processes worker processes
 // started with cmd. werr is the workers' errors closing their connections,
 // perr a process that could not be started, failed or broke the protocol.
-func (t *trial) workProcesses(ctx context.Context, db *fsm.DB, cmd []string) (elapsed time.Duration, walEnd int64, batches *analysis.BatchStats, werr, perr error) {
+func (t *trial) workProcesses(ctx context.Context, db fsm.Store, cmd []string) (elapsed time.Duration, walEnd int64, batches *analysis.BatchStats, werr, perr error) {
 	n := t.cfg.Processes
 	if len(cmd) == 0 {
 		return 0, db.WALSize(), nil, nil, errors.New("processes: no worker command to start worker processes with")
@@ -420,7 +417,7 @@ func Worker(ctx context.Context, in io.Reader, out io.Writer) error {
 		}
 	}
 
-	db, err := fsm.Open(ctx, dbOptions(job.Path, job.Config))
+	db, err := sqlite.Open(ctx, dbOptions(job.Path, job.Config))
 	if err != nil {
 		return err
 	}

@@ -20,7 +20,7 @@ import (
 	"time"
 
 	"github.com/scenrun/scenrun/engine/analysis"
-	"github.com/scenrun/scenrun/fsm"
+	"github.com/scenrun/scenrun/fsm/sqlite"
 	"github.com/scenrun/scenrun/scenario"
 )
 
@@ -116,7 +116,7 @@ func (r *Runner) Selected() []scenario.Run {
 
 // Environment describes this machine and build.
 func NewEnvironment(version string) analysis.Environment {
-	return analysis.Environment{Scenrun: version, Go: runtime.Version(), SQLite: fsm.SQLiteVersion(), OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU()}
+	return analysis.Environment{Scenrun: version, Go: runtime.Version(), SQLite: sqlite.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU()}
 }
 
 // ErrRunFailed is returned (wrapped) by Run when a run could not be carried out.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/scenrun/scenrun/engine/analysis"
 	"github.com/scenrun/scenrun/fsm"
+	"github.com/scenrun/scenrun/fsm/sqlite"
 	"github.com/scenrun/scenrun/scenario"
 )
 
@@ -25,7 +26,7 @@ const maxErrorTexts = 10
 // trialOutcome is one trial of a run: its measurement and what went wrong.
 type trialOutcome struct {
 	m       analysis.Measurement
-	pragmas []analysis.Pragma
+	pragmas []fsm.Pragma
 	errors  []string // first file errors, with SQLite's text
 	err     error    // the trial as a whole failed (setup, timeout, integrity, file errors)
 	dbPath  string   // kept database, with keep_db
@@ -90,15 +91,13 @@ func runTrial(ctx context.Context, run scenario.Run, profile scenario.Profile, s
 		}
 	}()
 
-	db, err := fsm.Open(ctx, dbOptions(path, cfg))
+	db, err := sqlite.Open(ctx, dbOptions(path, cfg))
 	if err != nil {
 		out.err = err
 		return out
 	}
 	defer db.Close()
-	for _, p := range db.Effective() {
-		out.pragmas = append(out.pragmas, analysis.Pragma{Name: p.Name, Value: p.Value})
-	}
+	out.pragmas = db.Effective()
 	if err := db.Init(ctx, cfg.SetupSQL, cfg.Files); err != nil {
 		out.err = err
 		return out
@@ -450,7 +449,7 @@ func (t *trial) started(i int) bool { return t.total[i] > 0 || t.committed[i] > 
 // equal to the state changes committed for it, its state the machine's, the
 // states summing to the file count, and no file left mid-lifecycle without a
 // recorded error.
-func (t *trial) check(ctx context.Context, db *fsm.DB) (string, map[string]int, error) {
+func (t *trial) check(ctx context.Context, db fsm.Store) (string, map[string]int, error) {
 	ic, err := db.IntegrityCheck(ctx)
 	if err != nil {
 		return "", nil, err

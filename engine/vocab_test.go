@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/scenrun/scenrun/engine/analysis"
 	"github.com/scenrun/scenrun/fsm"
+	"github.com/scenrun/scenrun/fsm/sqlite"
 	"github.com/scenrun/scenrun/scenario"
 )
 
@@ -24,10 +24,10 @@ func TestConnectionModesOpenTheirConnections(t *testing.T) {
 			ctx := context.Background()
 			cfg := scenario.DefaultConfig()
 			cfg.Files, cfg.Concurrency, cfg.Connection, cfg.PoolSize = files, conc, mode, poolSize
-			cfg.Pragmas = append(cfg.Pragmas, scenario.Pragma{Name: "cache_size", Value: "-3000"})
+			cfg.Pragmas = append(cfg.Pragmas, fsm.Pragma{Name: "cache_size", Value: "-3000"})
 			cfg.Pragmas[2].Value = "1234" // busy_timeout
 			cfg.ConnectSQL = []string{"CREATE TEMP TABLE marker (x)"}
-			db, err := fsm.Open(ctx, dbOptions(filepath.Join(t.TempDir(), "c.db"), cfg))
+			db, err := sqlite.Open(ctx, dbOptions(filepath.Join(t.TempDir(), "c.db"), cfg))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -49,11 +49,11 @@ func TestConnectionModesOpenTheirConnections(t *testing.T) {
 			if p, ok := w.(*pool); ok {
 				for i, c := range p.all {
 					for name, wantV := range map[string]string{"busy_timeout": "1234", "cache_size": "-3000"} {
-						if got, err := c.Pragma(ctx, name); err != nil || got != wantV {
+						if got, err := c.(*sqlite.Conn).Pragma(ctx, name); err != nil || got != wantV {
 							t.Errorf("pool connection %d: %s = %q (%v), want %q", i, name, got, err, wantV)
 						}
 					}
-					if got, err := c.Pragma(ctx, "temp.table_list"); err != nil || !strings.Contains(got, "marker") {
+					if got, err := c.(*sqlite.Conn).Pragma(ctx, "temp.table_list"); err != nil || !strings.Contains(got, "marker") {
 						t.Errorf("pool connection %d: temp tables %q (%v), want the connect_sql's marker", i, got, err)
 					}
 				}
@@ -93,7 +93,7 @@ runs:
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := [][]analysis.Pragma{
+	want := [][]fsm.Pragma{
 		{{Name: "journal_mode", Value: "wal"}, {Name: "synchronous", Value: "2"}, {Name: "busy_timeout", Value: "250"}, {Name: "cache_size", Value: "-2500"}, {Name: "temp_store", Value: "2"}, {Name: "wal_autocheckpoint", Value: "500"}, {Name: "foreign_keys", Value: "1"}, {Name: "mmap_size", Value: "0"}},
 		{{Name: "journal_mode", Value: "wal"}, {Name: "synchronous", Value: "1"}, {Name: "busy_timeout", Value: "5000"}, {Name: "page_size", Value: "4096"}},
 		{{Name: "journal_mode", Value: "delete"}, {Name: "synchronous", Value: "1"}, {Name: "busy_timeout", Value: "5000"}, {Name: "page_size", Value: "8192"}},

@@ -1,6 +1,8 @@
 // Package fsm is the file lifecycle: its five states, its eight transitions,
-// the machine that rejects every other transition, and the SQLite store that
-// persists each state change as an optimistic-concurrency UPDATE.
+// the machine that rejects every other transition, and the Store interface
+// through which the engine persists each state change as an
+// optimistic-concurrency UPDATE. It imports no database driver: each
+// database is a subpackage (fsm/sqlite) that implements Store.
 //
 // The machine is a pure value and never touches the database; the store never
 // decides whether a transition is legal. Keeping the two apart is what lets the

@@ -2,52 +2,106 @@ package fsm
 
 import (
 	"context"
-	"database/sql"
-	"database/sql/driver"
-	_ "embed"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
-
-	"github.com/mattn/go-sqlite3"
 )
 
-//go:embed schema.sql
-var schema string
-
-// A Pragma is a PRAGMA setting, applied as `PRAGMA name = value`.
-type Pragma struct {
-	Name, Value string
+// A Store is one trial's database: the files table that persists every file's
+// state, and the connections that write it. The engine programs against this
+// interface only; each database has its own implementation in a subpackage
+// (fsm/sqlite), the only code that imports a database driver.
+//
+// A Store is safe for concurrent use; the Conns it hands out are not.
+type Store interface {
+	// Conn takes a connection for the caller's exclusive use, with the
+	// Options' setup applied; Close gives it back.
+	Conn(ctx context.Context) (Conn, error)
+	// Init creates the schema, runs setupSQL, and seeds n untracked files
+	// named Path(0) … Path(n-1) at version 0.
+	Init(ctx context.Context, setupSQL []string, n int) error
+	// IntegrityCheck is the database's own consistency check; it returns
+	// "ok" when the database is sound, else the database's report.
+	IntegrityCheck(ctx context.Context) (string, error)
+	// Rows calls fn for every file, in path order.
+	Rows(ctx context.Context, fn func(Row) error) error
+	// WALSize is the size in bytes of the write-ahead log, 0 when there is
+	// none. It is sampled during a trial, so it must be cheap.
+	WALSize() int64
+	// Effective is each pragma of the Options with the value the database
+	// reports after applying it; nil for a database without pragmas.
+	Effective() []Pragma
+	// Connects is how many connections have been opened so far: a measure
+	// of connection churn.
+	Connects() int64
+	// SetMaxIdle sets how many idle connections are kept; 0 closes each
+	// connection as soon as it is released.
+	SetMaxIdle(n int)
+	// Path is where the database is: the Options.Path that opens it again
+	// (from another process, for instance).
+	Path() string
+	// Close closes every connection.
+	Close() error
 }
 
-// Options say how every connection to a database is set up.
-type Options struct {
+// A Conn is one database connection that persists state changes, each
+// write a transaction of its own (Apply) or a group commit (ApplyBatch). A
+// Conn is not safe for concurrent use: the engine decides who may use it
+// when. Its methods are called once per state change, so implementations
+// keep them free of allocations.
+type Conn interface {
+	// Apply persists one change in its own transaction. It returns when the
+	// UPDATE returned and when the COMMIT returned; on a conflict
+	// (ErrConflict) the transaction is rolled back and committed is when
+	// the rollback returned. A failure to begin returns the same time for
+	// both.
+	Apply(ctx context.Context, ch Change) (updated, committed time.Time, err error)
+	// ApplyBatch persists chs in one transaction (group commit).
+	// updated[i] is when change i's UPDATE returned and errs[i] its
+	// conflict, if any: a conflicting change is left out and the rest
+	// commit. err is a failure of the whole transaction (nothing
+	// committed). updated and errs are the caller's, len(chs) long, so a
+	// batch allocates nothing.
+	ApplyBatch(ctx context.Context, chs []Change, updated []time.Time, errs []error) (committed time.Time, err error)
+	// Close releases the connection.
+	Close() error
+}
+
+// A Change is one state change to persist: file Path moves from From to To by
+// Transition, expected at Version (the optimistic-concurrency check).
+type Change struct {
 	Path       string
-	Pragmas    []Pragma // applied in order on every new connection
-	TxLock     string   // deferred (default), immediate or exclusive: how write transactions begin
-	ConnectSQL []string // run on every new connection after the pragmas
-}
-
-// A DB is one scenrun database file. Every connection it hands out has had
-// the pragmas and connect SQL of its Options applied; the *sql.DB stays inside.
-type DB struct {
-	db        *sql.DB
-	opts      Options
-	effective []Pragma
-	connects  *atomic.Int64 // connections opened: the connect hook's calls
+	Transition Transition
+	From, To   State
+	Version    int64
+	Arg        any // what the transition records: an upload or import id, an error text, or nil
 }
 
 // ErrConflict is an optimistic-concurrency conflict: the UPDATE matched no row
 // because the file was not at the expected state and version.
 var ErrConflict = errors.New("optimistic-concurrency conflict")
 
-// A SQLError is a statement that SQLite refused, with the statement and
-// SQLite's own message.
+// A Pragma is a database setting, applied on every new connection (in
+// SQLite as `PRAGMA name = value`). Its tags are those of the results JSON
+// and of assertion expressions, which report pragmas as the store read
+// them back.
+type Pragma struct {
+	Name  string `json:"name" expr:"name"`
+	Value string `json:"value" expr:"value"`
+}
+
+// Options say how every connection to a database is set up.
+type Options struct {
+	Path       string   // where the database is
+	Pragmas    []Pragma // applied in order on every new connection
+	TxLock     string   // deferred (default), immediate or exclusive: how write transactions begin
+	ConnectSQL []string // run on every new connection after the pragmas
+}
+
+// A SQLError is a statement that the database refused, with the statement
+// and the database's own message.
 type SQLError struct {
 	Stmt string
 	Err  error
@@ -56,169 +110,14 @@ type SQLError struct {
 func (e *SQLError) Error() string { return fmt.Sprintf("%s: %v", e.Stmt, e.Err) }
 func (e *SQLError) Unwrap() error { return e.Err }
 
-// connector hands database/sql new connections from a driver of our own, so
-// the connect hook is per DB, not a globally registered driver name.
-type connector struct {
-	dsn string
-	drv *sqlite3.SQLiteDriver
+// A Row is one file's persisted state.
+type Row struct {
+	Path    string
+	State   State
+	Version int64
 }
 
-func (c connector) Connect(context.Context) (driver.Conn, error) { return c.drv.Open(c.dsn) }
-func (c connector) Driver() driver.Driver                        { return c.drv }
-
-// Open opens (creating if needed) the database at opts.Path. It checks every
-// pragma name against SQLite's pragma_list, applies the pragmas and connect
-// SQL on every new connection, and reads the pragmas back: it fails unless
-// journal_mode really is wal when wal was asked for.
-func Open(ctx context.Context, opts Options) (*DB, error) {
-	switch opts.TxLock {
-	case "":
-		opts.TxLock = "deferred"
-	case "deferred", "immediate", "exclusive":
-	default:
-		return nil, fmt.Errorf("open %s: unknown txlock %q (allowed: deferred, immediate, exclusive)", opts.Path, opts.TxLock)
-	}
-	q := url.Values{}
-	q.Set("_txlock", opts.TxLock)
-	dsn := "file:" + opts.Path + "?" + q.Encode()
-	connects := &atomic.Int64{}
-	drv := &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
-		connects.Add(1)
-		return setup(c, opts)
-	}}
-	d := &DB{db: sql.OpenDB(connector{dsn: dsn, drv: drv}), opts: opts, connects: connects}
-	if err := d.check(ctx); err != nil {
-		d.db.Close()
-		return nil, fmt.Errorf("open %s: %w", opts.Path, err)
-	}
-	return d, nil
-}
-
-// setup applies the pragmas and connect SQL to a new connection.
-func setup(c *sqlite3.SQLiteConn, opts Options) error {
-	for _, p := range opts.Pragmas {
-		stmt := fmt.Sprintf("PRAGMA %s = %s", p.Name, p.Value)
-		if _, err := c.Exec(stmt, nil); err != nil {
-			return &SQLError{Stmt: stmt, Err: err}
-		}
-	}
-	for _, s := range opts.ConnectSQL {
-		if _, err := c.Exec(s, nil); err != nil {
-			return &SQLError{Stmt: s, Err: err}
-		}
-	}
-	return nil
-}
-
-// check validates the pragma names, opens a first connection (which runs the
-// hook) and reads every pragma back.
-func (d *DB) check(ctx context.Context) error {
-	conn, err := d.db.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	for _, p := range d.opts.Pragmas {
-		var n int
-		if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM pragma_pragma_list WHERE name = ?", strings.ToLower(p.Name)).Scan(&n); err != nil {
-			return fmt.Errorf("check pragma %s: %w", p.Name, err)
-		}
-		if n == 0 {
-			return fmt.Errorf("unknown pragma %q: SQLite %s does not know it", p.Name, SQLiteVersion())
-		}
-	}
-	d.effective = d.effective[:0]
-	for _, p := range d.opts.Pragmas {
-		v, err := readPragma(ctx, conn, p.Name)
-		if err != nil {
-			return err
-		}
-		if strings.EqualFold(p.Name, "journal_mode") && strings.EqualFold(p.Value, "wal") && !strings.EqualFold(v, "wal") {
-			return fmt.Errorf("journal_mode is %q after asking for wal", v)
-		}
-		d.effective = append(d.effective, Pragma{Name: p.Name, Value: v})
-	}
-	return nil
-}
-
-// readPragma reads a pragma's value; a pragma that reports nothing (an action
-// such as optimize) reads as "".
-func readPragma(ctx context.Context, conn *sql.Conn, name string) (string, error) {
-	rows, err := conn.QueryContext(ctx, "PRAGMA "+name)
-	if err != nil {
-		return "", &SQLError{Stmt: "PRAGMA " + name, Err: err}
-	}
-	defer rows.Close()
-	var vals []string
-	cols, _ := rows.Columns()
-	for rows.Next() {
-		raw := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range raw {
-			ptrs[i] = &raw[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return "", err
-		}
-		for _, r := range raw {
-			vals = append(vals, fmt.Sprint(r))
-		}
-	}
-	return strings.Join(vals, ","), rows.Err()
-}
-
-// Effective is each pragma's value as read back after it was applied.
-func (d *DB) Effective() []Pragma { return append([]Pragma(nil), d.effective...) }
-
-// Connects is how many connections have been opened so far, each through
-// the connect hook that applies the pragmas and connect SQL: a measure of
-// connection churn.
-func (d *DB) Connects() int64 { return d.connects.Load() }
-
-// Path is the database file's path.
-func (d *DB) Path() string { return d.opts.Path }
-
-// Close closes every connection.
-func (d *DB) Close() error { return d.db.Close() }
-
-// SetMaxIdle sets how many idle connections are kept; 0 closes each
-// connection as soon as it is released (a new connection per Conn call).
-func (d *DB) SetMaxIdle(n int) { d.db.SetMaxIdleConns(n) }
-
-// Init creates the schema, runs setupSQL, and seeds n untracked files in one
-// transaction.
-func (d *DB) Init(ctx context.Context, setupSQL []string, n int) error {
-	if _, err := d.db.ExecContext(ctx, schema); err != nil {
-		return fmt.Errorf("create schema: %w", err)
-	}
-	for _, s := range setupSQL {
-		if _, err := d.db.ExecContext(ctx, s); err != nil {
-			return fmt.Errorf("setup_sql: %w", &SQLError{Stmt: s, Err: err})
-		}
-	}
-	tx, err := d.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("seed: %w", err)
-	}
-	defer tx.Rollback()
-	now := time.Now().UnixMilli()
-	// A recursive CTE seeds a million rows in about a second, without a
-	// round trip per row; the path format is Path's.
-	const seed = `WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i + 1 < ?1)
-INSERT INTO files (path, state, version, size_bytes, created_at, updated_at)
-SELECT printf('inbox/file-%07d.pdf', i), 'untracked', 0, 1024 * (1 + i % 97), ?2, ?2 FROM s`
-	if n > 0 {
-		if _, err := tx.ExecContext(ctx, seed, n, now); err != nil {
-			return fmt.Errorf("seed %d files: %w", n, err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("seed: %w", err)
-	}
-	return nil
-}
-
-// Path is the path of file i as seeded by Init: inbox/file-%07d.pdf.
+// Path is the path of file i as a Store's Init seeds it: inbox/file-%07d.pdf.
 func Path(i int) string {
 	d := strconv.Itoa(i)
 	if i >= 0 && len(d) < 7 {
@@ -248,69 +147,3 @@ func ParsePath(p string) (i int, ok bool) {
 	n, err := strconv.Atoi(d)
 	return n, err == nil
 }
-
-// SQLiteVersion is the version of the SQLite library linked in.
-func SQLiteVersion() string {
-	v, _, _ := sqlite3.Version()
-	return v
-}
-
-// IntegrityCheck runs PRAGMA integrity_check and returns its report ("ok"
-// when the database is sound).
-func (d *DB) IntegrityCheck(ctx context.Context) (string, error) {
-	rows, err := d.db.QueryContext(ctx, "PRAGMA integrity_check")
-	if err != nil {
-		return "", fmt.Errorf("integrity_check: %w", err)
-	}
-	defer rows.Close()
-	var lines []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return "", err
-		}
-		lines = append(lines, s)
-	}
-	return strings.Join(lines, "; "), rows.Err()
-}
-
-// A Row is one file's persisted state.
-type Row struct {
-	Path    string
-	State   State
-	Version int64
-}
-
-// Rows calls fn for every file, in path order.
-func (d *DB) Rows(ctx context.Context, fn func(Row) error) error {
-	rows, err := d.db.QueryContext(ctx, "SELECT path, state, version FROM files ORDER BY path")
-	if err != nil {
-		return fmt.Errorf("read files: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var r Row
-		var state string
-		if err := rows.Scan(&r.Path, &state, &r.Version); err != nil {
-			return err
-		}
-		if r.State, err = ParseState(state); err != nil {
-			return err
-		}
-		if err := fn(r); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
-}
-
-// WALSize is the size of the write-ahead log file, 0 when there is none.
-func (d *DB) WALSize() int64 {
-	fi, err := os.Stat(d.opts.Path + "-wal")
-	if err != nil {
-		return 0
-	}
-	return fi.Size()
-}
-
-func isConflict(err error) bool { return errors.Is(err, ErrConflict) }

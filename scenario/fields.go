@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/scenrun/scenrun/fsm"
 	"gopkg.in/yaml.v3"
 )
 
@@ -107,14 +108,14 @@ func fieldNames(matrixOnly bool) []string {
 var pragmaNameRE = regexp.MustCompile(`^[a-z_]+$`)
 
 // pragmas decodes a mapping of pragma names to scalar values, in order.
-func (p *parser) pragmas(r report, n *yaml.Node) ([]Pragma, bool) {
+func (p *parser) pragmas(r report, n *yaml.Node) ([]fsm.Pragma, bool) {
 	m := deref(n)
 	if m.Kind != yaml.MappingNode {
 		r(m, "pragmas: want a mapping of pragma names to values, got "+describe(m))
 		return nil, false
 	}
 	ok := true
-	var out []Pragma
+	var out []fsm.Pragma
 	for _, kv := range p.pairs(r, m, true) {
 		if !pragmaNameRE.MatchString(kv.name) {
 			r(kv.key, fmt.Sprintf(`pragmas: bad pragma name %s (want letters and "_")`, quote(kv.key.Value)))
@@ -127,17 +128,17 @@ func (p *parser) pragmas(r report, n *yaml.Node) ([]Pragma, bool) {
 			ok = false
 			continue
 		}
-		out = append(out, Pragma{Name: kv.name, Value: v.Value})
+		out = append(out, fsm.Pragma{Name: kv.name, Value: v.Value})
 	}
 	return out, ok
 }
 
 // mergePragmas lays over on top of base: a pragma in both keeps its place in
 // base and takes the value from over; the rest of over is appended.
-func mergePragmas(base, over []Pragma) []Pragma {
+func mergePragmas(base, over []fsm.Pragma) []fsm.Pragma {
 	out := slices.Clone(base)
 	for _, o := range over {
-		i := slices.IndexFunc(out, func(b Pragma) bool { return b.Name == o.Name })
+		i := slices.IndexFunc(out, func(b fsm.Pragma) bool { return b.Name == o.Name })
 		if i >= 0 {
 			out[i].Value = o.Value
 		} else {
@@ -195,7 +196,7 @@ type setOp struct {
 
 func (o setOp) apply(p *parser, c *Config) {
 	if o.field == nil {
-		c.Pragmas = mergePragmas(c.Pragmas, []Pragma{{o.pragma, o.val.Value}})
+		c.Pragmas = mergePragmas(c.Pragmas, []fsm.Pragma{{Name: o.pragma, Value: o.val.Value}})
 		return
 	}
 	o.field.set(p, silent, o.val, c)

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/scenrun/scenrun/fsm"
 )
 
 // Pos is a position in a spec file; Line and Col are 1-based. The zero Pos
@@ -71,18 +73,14 @@ type Profile struct {
 	Builtin        bool
 }
 
-// Pragma is one SQLite pragma as written in the spec: Value is the scalar as
-// written ("wal", "5000", "true").
-type Pragma struct{ Name, Value string }
-
 // Config is one run's configuration. A zero Timeout means none.
 type Config struct {
 	Files, Concurrency   int
 	Profile              string
 	Connection           string // one of Connections
 	PoolSize, BatchSize  int
-	TxLock               string   // one of TxLocks
-	Pragmas              []Pragma // in the order written
+	TxLock               string       // one of TxLocks
+	Pragmas              []fsm.Pragma // in the order written
 	Repeat, Warmup       int
 	Seed                 int64
 	Retries              int
@@ -102,10 +100,10 @@ func DefaultConfig() Config {
 		PoolSize:    4,
 		BatchSize:   64,
 		TxLock:      "deferred",
-		Pragmas: []Pragma{
-			{"journal_mode", "wal"},
-			{"synchronous", "normal"},
-			{"busy_timeout", "5000"},
+		Pragmas: []fsm.Pragma{
+			{Name: "journal_mode", Value: "wal"},
+			{Name: "synchronous", Value: "normal"},
+			{Name: "busy_timeout", Value: "5000"},
 		},
 		Repeat:    1,
 		Seed:      42,

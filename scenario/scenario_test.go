@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/scenrun/scenrun/fsm"
 )
 
 func mustParse(t *testing.T, src string, sets ...string) *Spec {
@@ -85,10 +87,10 @@ func TestRunOverrides(t *testing.T) {
 		{"a files", a.Config.Files, 100},
 		{"a connection", a.Config.Connection, "pool"},
 		{"a setup_sql", a.Config.SetupSQL, []string{"CREATE INDEX i ON files(state)"}},
-		{"a pragmas", a.Config.Pragmas, []Pragma{{"journal_mode", "wal"}, {"synchronous", "normal"}, {"busy_timeout", "1000"}, {"cache_size", "-2000"}}},
+		{"a pragmas", a.Config.Pragmas, []fsm.Pragma{{Name: "journal_mode", Value: "wal"}, {Name: "synchronous", Value: "normal"}, {Name: "busy_timeout", Value: "1000"}, {Name: "cache_size", Value: "-2000"}}},
 		{"b files", b.Config.Files, 5},
 		{"b connection", b.Config.Connection, "shared"},
-		{"b pragmas", b.Config.Pragmas, []Pragma{{"journal_mode", "delete"}, {"synchronous", "off"}, {"busy_timeout", "1000"}, {"cache_size", "-2000"}, {"mmap_size", "0"}}},
+		{"b pragmas", b.Config.Pragmas, []fsm.Pragma{{Name: "journal_mode", Value: "delete"}, {Name: "synchronous", Value: "off"}, {Name: "busy_timeout", Value: "1000"}, {Name: "cache_size", Value: "-2000"}, {Name: "mmap_size", Value: "0"}}},
 		{"b setup_sql", b.Config.SetupSQL, []string{"a", "b"}},
 		{"b connect_sql", b.Config.ConnectSQL, []string{"PRAGMA x"}},
 		{"b timeout", b.Config.Timeout, 90 * time.Second},
@@ -186,7 +188,7 @@ runs:
 		if c.Files != 12 || c.Connection != "shared" || c.Timeout != 2*time.Second {
 			t.Errorf("run %s: got files %d connection %s timeout %v, want 12 shared 2s", r.Name, c.Files, c.Connection, c.Timeout)
 		}
-		wantP := []Pragma{{"journal_mode", "wal"}, {"synchronous", "normal"}, {"busy_timeout", "99"}, {"cache_size", "-1"}}
+		wantP := []fsm.Pragma{{Name: "journal_mode", Value: "wal"}, {Name: "synchronous", Value: "normal"}, {Name: "busy_timeout", Value: "99"}, {Name: "cache_size", Value: "-1"}}
 		if !reflect.DeepEqual(c.Pragmas, wantP) {
 			t.Errorf("run %s pragmas: got %v, want %v", r.Name, c.Pragmas, wantP)
 		}

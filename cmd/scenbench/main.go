@@ -31,6 +31,7 @@ import (
 
 	"github.com/scenrun/scenrun/engine"
 	"github.com/scenrun/scenrun/fsm"
+	"github.com/scenrun/scenrun/fsm/sqlite"
 	"github.com/scenrun/scenrun/scenario"
 )
 
@@ -49,7 +50,7 @@ type variant struct {
 	RawMode     string `json:"raw_mode,omitempty"`
 	NoCkpt      bool   `json:"wal_autocheckpoint_off"`
 	Note        string `json:"note,omitempty"`
-	raw         fsm.RawMode
+	raw         sqlite.RawMode
 }
 
 // A measured variant: one figure per repetition, in repetition order.
@@ -93,15 +94,15 @@ const pragmas = "journal_mode: wal, synchronous: normal, busy_timeout: 5000"
 
 func variants(extra bool) []variant {
 	vs := []variant{
-		{Name: "raw", Kind: "raw", RawMode: "driver", raw: fsm.RawDriver, Note: "the raw limit: driver statements, BEGIN/UPDATE/COMMIT, one connection"},
-		{Name: "raw_database_sql", Kind: "raw", RawMode: "database/sql", raw: fsm.RawSQL, Note: "the same loop written with database/sql BeginTx/Stmt/Commit"},
+		{Name: "raw", Kind: "raw", RawMode: "driver", raw: sqlite.RawDriver, Note: "the raw limit: driver statements, BEGIN/UPDATE/COMMIT, one connection"},
+		{Name: "raw_database_sql", Kind: "raw", RawMode: "database/sql", raw: sqlite.RawSQL, Note: "the same loop written with database/sql BeginTx/Stmt/Commit"},
 		{Name: "shared_c10", Kind: "engine", Connection: "shared", Concurrency: 10},
 		{Name: "single_writer_c50", Kind: "engine", Connection: "single_writer", Concurrency: 50},
 		{Name: "per_file_c10", Kind: "engine", Connection: "per_file", Concurrency: 10},
 	}
 	if extra {
 		vs = append(vs,
-			variant{Name: "raw_nockpt", Kind: "raw", RawMode: "driver", raw: fsm.RawDriver, NoCkpt: true, Note: "wal_autocheckpoint=0: how much checkpoints cost; not a fair configuration"},
+			variant{Name: "raw_nockpt", Kind: "raw", RawMode: "driver", raw: sqlite.RawDriver, NoCkpt: true, Note: "wal_autocheckpoint=0: how much checkpoints cost; not a fair configuration"},
 			variant{Name: "shared_c10_nockpt", Kind: "engine", Connection: "shared", Concurrency: 10, NoCkpt: true, Note: "wal_autocheckpoint=0: not a fair configuration"},
 		)
 	}
@@ -222,7 +223,7 @@ func (b bench) measure(ctx context.Context, m *measured) (float64, error) {
 		if dir == "" {
 			dir = os.TempDir()
 		}
-		res, err := fsm.RawLoop(ctx, dir, opts, b.files, m.raw)
+		res, err := sqlite.RawLoop(ctx, dir, opts, b.files, m.raw)
 		if err != nil {
 			return 0, err
 		}

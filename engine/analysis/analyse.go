@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/scenrun/scenrun/fsm"
 	"github.com/scenrun/scenrun/scenario"
 )
 
@@ -13,7 +14,7 @@ import (
 type RunTrials struct {
 	Run     scenario.Run
 	Trials  []Measurement    // the counted trials, in order
-	Pragmas []Pragma         // read back from the database by the last trial
+	Pragmas []fsm.Pragma     // read back from the database by the last trial
 	Errors  []string         // the first item errors, with the database's text
 	Err     error            // why the run failed, nil if it did not
 	DBPath  string           // the kept database, with keep_db
@@ -110,10 +111,7 @@ func NewRunConfig(c scenario.Config) RunConfig {
 		Files: c.Files, Concurrency: c.Concurrency, Profile: c.Profile, Connection: c.Connection,
 		PoolSize: c.PoolSize, BatchSize: c.BatchSize, TxLock: c.TxLock, Repeat: c.Repeat, Warmup: c.Warmup,
 		Seed: c.Seed, Retries: c.Retries, TimeoutSec: c.Timeout.Seconds(), KeepDB: c.KeepDB,
-		SetupSQL: c.SetupSQL, ConnectSQL: c.ConnectSQL, Processes: c.Processes,
-	}
-	for _, p := range c.Pragmas {
-		rc.Pragmas = append(rc.Pragmas, Pragma{Name: p.Name, Value: p.Value})
+		SetupSQL: c.SetupSQL, ConnectSQL: c.ConnectSQL, Processes: c.Processes, Pragmas: c.Pragmas,
 	}
 	return rc
 }

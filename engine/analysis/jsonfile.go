@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/scenrun/scenrun/fsm"
 )
 
 // WriteJSON writes res as indented JSON (SPEC §7). Lists that are empty are
@@ -31,10 +33,10 @@ func jsonLists(res *Results) *Results {
 			out.Runs[i].Trials = []Measurement{}
 		}
 		if out.Runs[i].Pragmas == nil {
-			out.Runs[i].Pragmas = []Pragma{}
+			out.Runs[i].Pragmas = []fsm.Pragma{}
 		}
 		if out.Runs[i].RunConfig.Pragmas == nil {
-			out.Runs[i].RunConfig.Pragmas = []Pragma{}
+			out.Runs[i].RunConfig.Pragmas = []fsm.Pragma{}
 		}
 	}
 	out.Comparisons = make([]Comparison, len(res.Comparisons))

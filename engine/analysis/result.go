@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"math"
 	"time"
+
+	"github.com/scenrun/scenrun/fsm"
 )
 
 // A Stat summarises one timing segment's samples (one per file), in
@@ -79,32 +81,26 @@ func (s *Segments) Get(name string) (Stat, bool) {
 	return Stat{}, false
 }
 
-// A Pragma is a pragma's effective value, read back from SQLite.
-type Pragma struct {
-	Name  string `json:"name" expr:"name"`
-	Value string `json:"value" expr:"value"`
-}
-
 // RunConfig is the configuration a run was carried out with, as recorded in
 // the results (the input type, scenario.Config, never doubles as a result).
 type RunConfig struct {
-	Files       int      `json:"files" expr:"files"`
-	Concurrency int      `json:"concurrency" expr:"concurrency"`
-	Profile     string   `json:"profile" expr:"profile"`
-	Connection  string   `json:"connection" expr:"connection"`
-	PoolSize    int      `json:"pool_size" expr:"pool_size"`
-	BatchSize   int      `json:"batch_size" expr:"batch_size"`
-	TxLock      string   `json:"txlock" expr:"txlock"`
-	Pragmas     []Pragma `json:"pragmas" expr:"pragmas"` // as asked for
-	Repeat      int      `json:"repeat" expr:"repeat"`
-	Warmup      int      `json:"warmup" expr:"warmup"`
-	Seed        int64    `json:"seed" expr:"seed"`
-	Retries     int      `json:"retries" expr:"retries"`
-	TimeoutSec  float64  `json:"timeout_seconds" expr:"timeout_seconds"` // 0: none
-	KeepDB      bool     `json:"keep_db" expr:"keep_db"`
-	SetupSQL    []string `json:"setup_sql,omitempty" expr:"setup_sql"`
-	ConnectSQL  []string `json:"connect_sql,omitempty" expr:"connect_sql"`
-	Processes   int      `json:"processes" expr:"processes"`
+	Files       int          `json:"files" expr:"files"`
+	Concurrency int          `json:"concurrency" expr:"concurrency"`
+	Profile     string       `json:"profile" expr:"profile"`
+	Connection  string       `json:"connection" expr:"connection"`
+	PoolSize    int          `json:"pool_size" expr:"pool_size"`
+	BatchSize   int          `json:"batch_size" expr:"batch_size"`
+	TxLock      string       `json:"txlock" expr:"txlock"`
+	Pragmas     []fsm.Pragma `json:"pragmas" expr:"pragmas"` // as asked for
+	Repeat      int          `json:"repeat" expr:"repeat"`
+	Warmup      int          `json:"warmup" expr:"warmup"`
+	Seed        int64        `json:"seed" expr:"seed"`
+	Retries     int          `json:"retries" expr:"retries"`
+	TimeoutSec  float64      `json:"timeout_seconds" expr:"timeout_seconds"` // 0: none
+	KeepDB      bool         `json:"keep_db" expr:"keep_db"`
+	SetupSQL    []string     `json:"setup_sql,omitempty" expr:"setup_sql"`
+	ConnectSQL  []string     `json:"connect_sql,omitempty" expr:"connect_sql"`
+	Processes   int          `json:"processes" expr:"processes"`
 }
 
 // BatchStats describes single_writer's group commits.
@@ -159,7 +155,7 @@ type RunResult struct {
 	Name      string `json:"name" expr:"name"`
 	RunConfig `json:"config" expr:"config"`
 	Measurement
-	Pragmas []Pragma      `json:"effective_pragmas" expr:"effective_pragmas"` // read back from SQLite
+	Pragmas []fsm.Pragma  `json:"effective_pragmas" expr:"effective_pragmas"` // read back from SQLite
 	Trials  []Measurement `json:"trials" expr:"trials"`
 	// CI95 is, with two or more trials, the 95% confidence interval of the
 	// median over the trials of each segment stat: ci95.lock_wait_ms.p95.

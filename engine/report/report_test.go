@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/scenrun/scenrun/engine/analysis"
+	"github.com/scenrun/scenrun/fsm"
 )
 
 // update rewrites golden files instead of comparing with them. Other test
@@ -33,7 +34,7 @@ func reportFixture() *analysis.Results {
 		return analysis.RunConfig{
 			Files: 818, Concurrency: 10, Profile: "zero", Connection: conn, PoolSize: 4, BatchSize: 64,
 			TxLock: "deferred", Repeat: 1, Seed: 42,
-			Pragmas: []analysis.Pragma{{Name: "journal_mode", Value: "wal"}, {Name: "synchronous", Value: "normal"}, {Name: "busy_timeout", Value: "5000"}},
+			Pragmas: []fsm.Pragma{{Name: "journal_mode", Value: "wal"}, {Name: "synchronous", Value: "normal"}, {Name: "busy_timeout", Value: "5000"}},
 		}
 	}
 	baseline := analysis.RunResult{

@@ -1,16 +1,18 @@
-package fsm
+package sqlite
 
 import (
 	"context"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/scenrun/scenrun/fsm"
 )
 
 // benchDB is a database of n untracked files for a benchmark.
-func benchDB(b *testing.B, n int, pragmas []Pragma) *DB {
+func benchDB(b *testing.B, n int, pragmas []fsm.Pragma) *DB {
 	b.Helper()
-	db, err := Open(context.Background(), Options{Path: filepath.Join(b.TempDir(), "bench.db"), Pragmas: pragmas})
+	db, err := Open(context.Background(), fsm.Options{Path: filepath.Join(b.TempDir(), "bench.db"), Pragmas: pragmas})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -23,9 +25,9 @@ func benchDB(b *testing.B, n int, pragmas []Pragma) *DB {
 
 // lifecycle is the three state changes of a file that gets indexed.
 var lifecycle = [...]struct {
-	t        Transition
-	from, to State
-}{{StartUpload, Untracked, Uploading}, {CompleteUpload, Uploading, Processing}, {CompleteProcessing, Processing, Indexed}}
+	t        fsm.Transition
+	from, to fsm.State
+}{{fsm.StartUpload, fsm.Untracked, fsm.Uploading}, {fsm.CompleteUpload, fsm.Uploading, fsm.Processing}, {fsm.CompleteProcessing, fsm.Processing, fsm.Indexed}}
 
 // BenchmarkApply is one state change in its own transaction; b.N state
 // changes move b.N/3 files through their lifecycle.
@@ -41,7 +43,7 @@ func BenchmarkApply(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		s := lifecycle[i%3]
-		if _, _, err := c.Apply(ctx, Change{Path: Path(i / 3), Transition: s.t, From: s.from, To: s.to, Version: int64(i % 3), Arg: "x"}); err != nil {
+		if _, _, err := c.Apply(ctx, fsm.Change{Path: fsm.Path(i / 3), Transition: s.t, From: s.from, To: s.to, Version: int64(i % 3), Arg: "x"}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -58,7 +60,7 @@ func BenchmarkApplyBatch(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer c.Close()
-	chs := make([]Change, 0, batch)
+	chs := make([]fsm.Change, 0, batch)
 	updated := make([]time.Time, batch)
 	errs := make([]error, batch)
 	b.ReportAllocs()
@@ -66,7 +68,7 @@ func BenchmarkApplyBatch(b *testing.B) {
 	for i := 0; i < b.N; {
 		chs = chs[:0]
 		for ; len(chs) < batch && i < b.N; i++ {
-			chs = append(chs, Change{Path: Path(i), Transition: StartUpload, From: Untracked, To: Uploading, Arg: int64(i)})
+			chs = append(chs, fsm.Change{Path: fsm.Path(i), Transition: fsm.StartUpload, From: fsm.Untracked, To: fsm.Uploading, Arg: int64(i)})
 		}
 		if _, err := c.ApplyBatch(ctx, chs, updated[:len(chs)], errs[:len(chs)]); err != nil {
 			b.Fatal(err)
@@ -85,7 +87,7 @@ func BenchmarkApplyBatch(b *testing.B) {
 func BenchmarkRawLoop(b *testing.B) {
 	for _, mode := range []RawMode{RawDriver, RawSQL} {
 		b.Run(mode.String(), func(b *testing.B) {
-			res, err := RawLoop(context.Background(), b.TempDir(), Options{Pragmas: walNormal}, (b.N+2)/3, mode)
+			res, err := RawLoop(context.Background(), b.TempDir(), fsm.Options{Pragmas: walNormal}, (b.N+2)/3, mode)
 			if err != nil {
 				b.Fatal(err)
 			}

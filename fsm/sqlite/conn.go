@@ -1,4 +1,4 @@
-package fsm
+package sqlite
 
 import (
 	"context"
@@ -6,33 +6,25 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"time"
-)
 
-// A Change is one state change to persist: file Path moves from From to To by
-// Transition, expected at Version (the optimistic-concurrency check).
-type Change struct {
-	Path       string
-	Transition Transition
-	From, To   State
-	Version    int64
-	Arg        any // what the transition records: an upload or import id, an error text, or nil
-}
+	"github.com/scenrun/scenrun/fsm"
+)
 
 // updates holds the UPDATE of each transition. Every statement takes the same
 // six parameters: new state, now (unix ms), the transition's argument, path,
 // expected state, expected version.
-var updates = [numTransitions]string{
-	StartUpload:        "attempts = attempts + 1, upload_started_at = ?3, error = NULL",
-	CompleteUpload:     "upload_id = ?3, uploaded_at = ?2",
-	CompleteProcessing: "import_id = ?3, indexed_at = ?2",
-	FailUpload:         "error = ?3, failed_at = ?2",
-	FailProcessing:     "error = ?3, failed_at = ?2",
-	Reset:              "upload_id = ?3, import_id = NULL, indexed_at = NULL",
-	Retry:              "error = ?3",
-	FailReset:          "error = ?3, failed_at = ?2",
+var updates = [...]string{
+	fsm.StartUpload:        "attempts = attempts + 1, upload_started_at = ?3, error = NULL",
+	fsm.CompleteUpload:     "upload_id = ?3, uploaded_at = ?2",
+	fsm.CompleteProcessing: "import_id = ?3, indexed_at = ?2",
+	fsm.FailUpload:         "error = ?3, failed_at = ?2",
+	fsm.FailProcessing:     "error = ?3, failed_at = ?2",
+	fsm.Reset:              "upload_id = ?3, import_id = NULL, indexed_at = NULL",
+	fsm.Retry:              "error = ?3",
+	fsm.FailReset:          "error = ?3, failed_at = ?2",
 }
 
-func updateSQL(t Transition) string {
+func updateSQL(t fsm.Transition) string {
 	return "UPDATE files SET state = ?1, version = version + 1, updated_at = ?2, " + updates[t] +
 		" WHERE path = ?4 AND state = ?5 AND version = ?6"
 }
@@ -42,7 +34,7 @@ func updateSQL(t Transition) string {
 // transition's UPDATE when it is first used (a per_file connection uses three
 // of the eight). A Conn is not safe for concurrent use: the engine decides
 // who may use it when (a mutex for shared, a pool, a single writer
-// goroutine).
+// goroutine). A Conn is the fsm.Conn of a DB.
 //
 // Apply and ApplyBatch call the driver's prepared statements inside
 // sql.Conn.Raw instead of going through sql.Tx: database/sql's Tx.StmtContext
@@ -54,14 +46,24 @@ func updateSQL(t Transition) string {
 type Conn struct {
 	c                       *sql.Conn
 	begin, commit, rollback driver.StmtExecContext
-	stmts                   [numTransitions]driver.StmtExecContext
+	stmts                   [len(updates)]driver.StmtExecContext
 	prepared                []driver.Stmt
 	args                    [6]driver.NamedValue
 }
 
 // Conn takes a connection for the caller's exclusive use; Close gives it back
-// (and closes it when the DB keeps no idle connections).
-func (d *DB) Conn(ctx context.Context) (*Conn, error) {
+// (and closes it when the DB keeps no idle connections). The fsm.Conn is a
+// *Conn.
+func (d *DB) Conn(ctx context.Context) (fsm.Conn, error) {
+	c, err := d.conn(ctx)
+	if err != nil {
+		return nil, err // not a nil *Conn in a non-nil interface
+	}
+	return c, nil
+}
+
+// conn is Conn with the concrete type.
+func (d *DB) conn(ctx context.Context) (*Conn, error) {
 	c, err := d.db.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("connect: %w", err)
@@ -112,7 +114,7 @@ func (c *Conn) Close() error {
 
 // exec runs ch's UPDATE, preparing it on first use; dc is the driver
 // connection, held by the caller (inside Raw).
-func (c *Conn) exec(dc any, ch Change, now int64) error {
+func (c *Conn) exec(dc any, ch fsm.Change, now int64) error {
 	st := c.stmts[ch.Transition]
 	if st == nil {
 		s, err := dc.(driver.Conn).Prepare(updateSQL(ch.Transition))
@@ -140,7 +142,7 @@ func (c *Conn) exec(dc any, ch Change, now int64) error {
 		return fmt.Errorf("%s %s: %w", ch.Transition, ch.Path, err)
 	}
 	if n == 0 {
-		return fmt.Errorf("%s %s at %s v%d: %w", ch.Transition, ch.Path, ch.From, ch.Version, ErrConflict)
+		return fmt.Errorf("%s %s at %s v%d: %w", ch.Transition, ch.Path, ch.From, ch.Version, fsm.ErrConflict)
 	}
 	return nil
 }
@@ -186,10 +188,10 @@ func (e *commitError) Error() string { return "commit: " + e.err.Error() }
 func (e *commitError) Unwrap() error { return e.err }
 
 // Apply persists one change in its own transaction. It returns when the
-// UPDATE returned and when the COMMIT returned; on a conflict (ErrConflict)
+// UPDATE returned and when the COMMIT returned; on a conflict (fsm.ErrConflict)
 // the transaction is rolled back and committed is when the rollback returned.
 // A failure to begin returns the same time for both.
-func (c *Conn) Apply(ctx context.Context, ch Change) (updated, committed time.Time, err error) {
+func (c *Conn) Apply(ctx context.Context, ch fsm.Change) (updated, committed time.Time, err error) {
 	err = c.tx(ctx, func(dc any) error {
 		err := c.exec(dc, ch, time.Now().UnixMilli())
 		updated = time.Now()
@@ -206,7 +208,7 @@ func (c *Conn) Apply(ctx context.Context, ch Change) (updated, committed time.Ti
 // is when change i's UPDATE returned and errs[i] its conflict, if any: a
 // conflicting change is left out and the rest commit. err is a failure of the
 // whole transaction (nothing committed).
-func (c *Conn) ApplyBatch(ctx context.Context, chs []Change, updated []time.Time, errs []error) (committed time.Time, err error) {
+func (c *Conn) ApplyBatch(ctx context.Context, chs []fsm.Change, updated []time.Time, errs []error) (committed time.Time, err error) {
 	err = c.tx(ctx, func(dc any) error {
 		now := time.Now().UnixMilli()
 		for i, ch := range chs {
@@ -222,7 +224,8 @@ func (c *Conn) ApplyBatch(ctx context.Context, chs []Change, updated []time.Time
 }
 
 // Pragma reads a pragma's value on this connection, as Effective does on the
-// first: to check that a setting reached every connection.
+// first: to check that a setting reached every connection. It is not part of
+// fsm.Conn because pragmas are SQLite's own; tests reach it through a *Conn.
 func (c *Conn) Pragma(ctx context.Context, name string) (string, error) {
 	return readPragma(ctx, c.c, name)
 }

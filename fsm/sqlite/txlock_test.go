@@ -1,10 +1,12 @@
-package fsm
+package sqlite
 
 import (
 	"context"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/scenrun/scenrun/fsm"
 )
 
 // TestTxLockBeginsAsAsked holds a write transaction open on one Conn, begun
@@ -24,12 +26,12 @@ func TestTxLockBeginsAsAsked(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.txlock, func(t *testing.T) {
 			ctx := context.Background()
-			db := openTest(t, Options{
+			db := openTest(t, fsm.Options{
 				Path:    filepath.Join(t.TempDir(), "lock.db"),
 				TxLock:  c.txlock,
-				Pragmas: []Pragma{{"busy_timeout", "0"}, {"journal_mode", "delete"}},
+				Pragmas: []fsm.Pragma{{Name: "busy_timeout", Value: "0"}, {Name: "journal_mode", Value: "delete"}},
 			}, 3)
-			holder, err := db.Conn(ctx)
+			holder, err := db.conn(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -72,11 +74,11 @@ func isLocked(err error) bool { return err != nil && strings.Contains(err.Error(
 // pool would do), and each new one goes through the connect hook once.
 func TestPragmasReachEveryConnection(t *testing.T) {
 	ctx := context.Background()
-	db := openTest(t, Options{Pragmas: []Pragma{{"journal_mode", "wal"}, {"busy_timeout", "1234"}, {"cache_size", "-3000"}}}, 0)
+	db := openTest(t, fsm.Options{Pragmas: []fsm.Pragma{{Name: "journal_mode", Value: "wal"}, {Name: "busy_timeout", Value: "1234"}, {Name: "cache_size", Value: "-3000"}}}, 0)
 	before := db.Connects()
 	var conns []*Conn
 	for range 4 {
-		c, err := db.Conn(ctx)
+		c, err := db.conn(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}

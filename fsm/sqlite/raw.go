@@ -1,4 +1,4 @@
-package fsm
+package sqlite
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/scenrun/scenrun/fsm"
 )
 
 // RawMode is how RawLoop talks to SQLite.
@@ -47,7 +49,7 @@ type RawResult struct {
 // machine, no timing, no goroutines. The database is a fresh one in dir,
 // opened with opts (pragmas, connect SQL) and seeded as Init seeds; it is
 // removed afterwards.
-func RawLoop(ctx context.Context, dir string, opts Options, files int, mode RawMode) (RawResult, error) {
+func RawLoop(ctx context.Context, dir string, opts fsm.Options, files int, mode RawMode) (RawResult, error) {
 	d, err := os.MkdirTemp(dir, "scenrun-raw-")
 	if err != nil {
 		return RawResult{}, fmt.Errorf("raw loop: %w", err)
@@ -68,9 +70,9 @@ func RawLoop(ctx context.Context, dir string, opts Options, files int, mode RawM
 	}
 	defer conn.Close()
 	steps := [...]struct {
-		t        Transition
-		from, to State
-	}{{StartUpload, Untracked, Uploading}, {CompleteUpload, Uploading, Processing}, {CompleteProcessing, Processing, Indexed}}
+		t        fsm.Transition
+		from, to fsm.State
+	}{{fsm.StartUpload, fsm.Untracked, fsm.Uploading}, {fsm.CompleteUpload, fsm.Uploading, fsm.Processing}, {fsm.CompleteProcessing, fsm.Processing, fsm.Indexed}}
 	var res RawResult
 	switch mode {
 	case RawSQL:
@@ -84,7 +86,7 @@ func RawLoop(ctx context.Context, dir string, opts Options, files int, mode RawM
 		bg := context.Background()
 		start := time.Now()
 		for i := range files {
-			path := Path(i)
+			path := fsm.Path(i)
 			for k, s := range steps {
 				now := time.Now().UnixMilli()
 				tx, err := conn.BeginTx(bg, nil)
@@ -112,7 +114,7 @@ func RawLoop(ctx context.Context, dir string, opts Options, files int, mode RawM
 	default:
 		err = conn.Raw(func(dc any) error {
 			prep := func(q string) (driver.StmtExecContext, func(), error) {
-				s, err := dc.(driver.Conn).Prepare(q)
+				s, err := dc.(driver.ConnPrepareContext).PrepareContext(ctx, q)
 				if err != nil {
 					return nil, nil, fmt.Errorf("raw loop: prepare %q: %w", q, err)
 				}
@@ -144,7 +146,7 @@ func RawLoop(ctx context.Context, dir string, opts Options, files int, mode RawM
 			}
 			start := time.Now()
 			for i := range files {
-				path := Path(i)
+				path := fsm.Path(i)
 				for k, s := range steps {
 					now := time.Now().UnixMilli()
 					if _, err := begin.ExecContext(bg, nil); err != nil {
@@ -160,7 +162,7 @@ func RawLoop(ctx context.Context, dir string, opts Options, files int, mode RawM
 						_, err = commit.ExecContext(bg, nil)
 					}
 					if err != nil {
-						dc.(driver.Execer).Exec("ROLLBACK", nil)
+						dc.(driver.ExecerContext).ExecContext(bg, "ROLLBACK", nil)
 						return fmt.Errorf("raw loop: %s %s: %w", s.t, path, err)
 					}
 					res.Transitions++
@@ -191,7 +193,7 @@ func rawArg(k, i int, now int64) any {
 func affected(r interface{ RowsAffected() (int64, error) }) error {
 	n, err := r.RowsAffected()
 	if err == nil && n == 0 {
-		err = ErrConflict
+		err = fsm.ErrConflict
 	}
 	return err
 }
