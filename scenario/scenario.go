@@ -203,7 +203,7 @@ func (s *Spec) Run(name string) (Run, bool) {
 // The allowed values of the enumerated fields, in the order they are listed
 // in error messages.
 var (
-	Segments    = []string{"lock_wait_ms", "db_total_ms", "fsm_dispatch_ms", "mock_api_ms", "total_wall_ms", "fsm_net_ms"}
+	Segments    = segmentNames() // SegmentTable's names
 	Stats       = []string{"p50", "p95", "p99", "p999", "mean", "min", "max"}
 	Connections = []string{"per_file", "per_worker", "shared", "pool", "single_writer"}
 	TxLocks     = []string{"deferred", "immediate", "exclusive"}

@@ -62,12 +62,9 @@ func Combine(trials []Measurement) Measurement {
 			m.Integrity = fmt.Sprintf("trial %d: %s", i+1, t.Integrity)
 		}
 	}
-	m.LockWait = stat("lock_wait_ms")
-	m.DBTotal = stat("db_total_ms")
-	m.FSMDispatch = stat("fsm_dispatch_ms")
-	m.MockAPI = stat("mock_api_ms")
-	m.TotalWall = stat("total_wall_ms")
-	m.FSMNet = stat("fsm_net_ms")
+	for _, seg := range scenario.Segments {
+		*m.Segments.Field(seg) = stat(seg)
+	}
 	m.WALSizeStartBytes = medInt(func(m *Measurement) float64 { return float64(m.WALSizeStartBytes) })
 	m.WALSizeEndBytes = medInt(func(m *Measurement) float64 { return float64(m.WALSizeEndBytes) })
 	m.WALContention, m.Bottleneck = Verdicts(&m)

@@ -2,7 +2,10 @@ package analysis
 
 import (
 	"math"
+	"reflect"
 	"testing"
+
+	"github.com/scenrun/scenrun/scenario"
 )
 
 func TestSummarizeMatchesNumpyLinear(t *testing.T) {
@@ -39,5 +42,28 @@ func TestSummarizeEdgeCases(t *testing.T) {
 	}
 	if m := Median(nil); !math.IsNaN(m) {
 		t.Errorf("median of nothing: got %v, want NaN", m)
+	}
+}
+
+// TestSegmentsFollowTheTable: the results model has one field a segment of
+// scenario.SegmentTable, in its order, each reachable by name.
+func TestSegmentsFollowTheTable(t *testing.T) {
+	typ := reflect.TypeFor[Segments]()
+	if got, want := typ.NumField(), len(scenario.SegmentTable); got != want {
+		t.Fatalf("got %d fields in Segments, want %d (scenario.SegmentTable)", got, want)
+	}
+	var s Segments
+	for i, seg := range scenario.SegmentTable {
+		f := typ.Field(i)
+		if f.Tag.Get("json") != seg.Name || f.Tag.Get("expr") != seg.Name {
+			t.Errorf("field %d (%s): json %q expr %q, want %q", i, f.Name, f.Tag.Get("json"), f.Tag.Get("expr"), seg.Name)
+		}
+		s.Field(seg.Name).P95 = float64(i + 1)
+		if got, _ := s.Get(seg.Name); got.P95 != float64(i+1) {
+			t.Errorf("%s: Get after Field gave p95 %g, want %d", seg.Name, got.P95, i+1)
+		}
+	}
+	if s.Field("lock_wiat_ms") != nil {
+		t.Error("a misspelt segment has a field")
 	}
 }

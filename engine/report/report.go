@@ -12,6 +12,7 @@ import (
 	"github.com/jedib0t/go-pretty/v6/table"
 	"github.com/jedib0t/go-pretty/v6/text"
 	"github.com/scenrun/scenrun/engine/analysis"
+	"github.com/scenrun/scenrun/scenario"
 )
 
 // RenderOptions say how Render writes the human report.
@@ -23,12 +24,6 @@ type RenderOptions struct {
 
 // defaultReportWidth is the width a report fits when the caller gives none.
 const defaultReportWidth = 120
-
-// reportSegmentOrder is the six segments in the order of SPEC §5; the CSV
-// report and comparisons without an explicit order follow it.
-var reportSegmentOrder = [...]string{
-	"lock_wait_ms", "db_total_ms", "fsm_dispatch_ms", "mock_api_ms", "total_wall_ms", "fsm_net_ms",
-}
 
 // Render writes, in this order: one results table for all runs; one table per
 // comparison; the assertions table.
@@ -395,7 +390,7 @@ func reportComparisonSegments(c *analysis.Comparison) []string {
 		return c.Order
 	}
 	var names []string
-	for _, s := range reportSegmentOrder {
+	for _, s := range scenario.Segments {
 		if _, ok := c.Segments[s]; ok {
 			names = append(names, s)
 		}
@@ -602,7 +597,7 @@ func renderCSV(w io.Writer, res *analysis.Results) error {
 		"segment", "p50", "p95", "p99", "p999", "mean", "min", "max", "count",
 	})
 	for _, run := range res.Runs {
-		for _, name := range reportSegmentOrder {
+		for _, name := range scenario.Segments {
 			s, _ := run.Segments.Get(name)
 			cw.Write([]string{
 				run.Name, strconv.Itoa(run.Concurrency), run.Profile, run.Connection,
