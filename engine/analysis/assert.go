@@ -388,7 +388,7 @@ func mustParse(src string) ast.Node {
 func formatValue(v any) string {
 	switch x := v.(type) {
 	case float64:
-		return formatFloat(x)
+		return formatDetail(x)
 	case []any:
 		s := make([]string, len(x))
 		for i := range x {
@@ -399,21 +399,6 @@ func formatValue(v any) string {
 		return strconv.Quote(x)
 	}
 	return fmt.Sprint(v)
-}
-
-func formatFloat(x float64) string {
-	a := math.Abs(x)
-	switch {
-	case x == 0 || math.IsNaN(x) || math.IsInf(x, 0):
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	case a >= 100:
-		return strconv.FormatFloat(x, 'f', 1, 64)
-	case a >= 1:
-		return strconv.FormatFloat(x, 'f', 2, 64)
-	case a >= 0.001:
-		return strconv.FormatFloat(x, 'f', 4, 64)
-	}
-	return strconv.FormatFloat(x, 'f', 6, 64)
 }
 
 // lower is the significance-aware comparison of SPEC §6: b's stat is lower
@@ -434,7 +419,7 @@ func (st *evalState) lower(a, b *RunResult, seg, stat string) (bool, error) {
 	va, _ := sa.Get(stat)
 	vb, _ := sb.Get(stat)
 	d := deltaPct(va, vb)
-	head := fmt.Sprintf("lower(%s, %s, %s %s): %s → %s (%+.1f%%)", a.Name, b.Name, seg, stat, formatFloat(va), formatFloat(vb), d)
+	head := fmt.Sprintf("lower(%s, %s, %s %s): %s → %s (%+.1f%%)", a.Name, b.Name, seg, stat, formatDetail(va), formatDetail(vb), d)
 	if len(a.Trials) < 2 || len(b.Trials) < 2 {
 		st.reasons = append(st.reasons, head+", single trial: no significance test")
 		return vb < va, nil

@@ -178,7 +178,7 @@ func htmlComparisonTable(c *analysis.Comparison) htmlTable {
 			t.Rows = append(t.Rows, []htmlCell{{Text: s}, {Text: "-"}, {Text: "-"}, {Text: "-"}, {Text: "-"}, {Text: "-"}, {Text: "no data"}})
 			continue
 		}
-		pct, change, class := fmtPct(d.DeltaPct), "= same", ""
+		pct, change, class := analysis.FormatPct(d.DeltaPct), "= same", ""
 		switch {
 		case !deltaSignificant(d, defaultAlpha):
 			pct, change, unclear = "~", "~", true
@@ -189,10 +189,10 @@ func htmlComparisonTable(c *analysis.Comparison) htmlTable {
 		}
 		p := "-"
 		if d.PValue != nil {
-			p = fmtP(*d.PValue)
+			p = analysis.FormatP(*d.PValue)
 		}
-		t.Rows = append(t.Rows, []htmlCell{{Text: s}, {Text: fmtNum(d.Baseline), Class: "num"}, {Text: fmtNum(d.Value), Class: "num"},
-			{Text: pct, Class: "num"}, {Text: fmtSigned(d.DeltaMS), Class: "num"}, {Text: p, Class: "num"}, {Text: change, Class: class}})
+		t.Rows = append(t.Rows, []htmlCell{{Text: s}, {Text: analysis.FormatNum(d.Baseline), Class: "num"}, {Text: analysis.FormatNum(d.Value), Class: "num"},
+			{Text: pct, Class: "num"}, {Text: analysis.FormatSigned(d.DeltaMS), Class: "num"}, {Text: p, Class: "num"}, {Text: change, Class: class}})
 	}
 	if unclear {
 		t.Notes = append(t.Notes, "~: no statistically significant difference (p: two-sided Mann–Whitney U p-value over the trials)")

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/jedib0t/go-pretty/v6/table"
 	"github.com/jedib0t/go-pretty/v6/text"
@@ -28,36 +27,21 @@ func Plan(w io.Writer, spec string, p *analysis.Plan) error {
 			trials += fmt.Sprintf("+%d warm-up", r.Config.Warmup)
 		}
 		t.AppendRow(table.Row{r.Name, r.Config.Files, r.Config.Concurrency, r.Config.Processes, r.Config.Profile, r.Config.Connection,
-			trials, fmtDur(r.APIPerFile), fmtDur(r.DBPerFile), r.Bound, fmtDur(r.Trial), fmtDur(r.Total)})
+			trials, analysis.FormatDuration(r.APIPerFile), analysis.FormatDuration(r.DBPerFile), r.Bound, analysis.FormatDuration(r.Trial), analysis.FormatDuration(r.Total)})
 	}
-	t.AppendFooter(table.Row{"total", "", "", "", "", "", "", "", "", "", "", fmtDur(p.Total)})
+	t.AppendFooter(table.Row{"total", "", "", "", "", "", "", "", "", "", "", analysis.FormatDuration(p.Total)})
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n\n", renderBox(t, fmt.Sprintf("Plan — %s (time scale %g)", spec, p.TimeScale), defaultReportWidth))
 	runs := "runs"
 	if len(p.Runs) == 1 {
 		runs = "run"
 	}
-	fmt.Fprintf(&b, "Estimated total: %s for %d %s.\n", fmtDur(p.Total), len(p.Runs), runs)
-	fmt.Fprintf(&b, "DB/file and the calls' late wake-ups are measured: %d calibration trials took %s.\n", p.Cal.Trials, fmtDur(p.Cal.Elapsed))
+	fmt.Fprintf(&b, "Estimated total: %s for %d %s.\n", analysis.FormatDuration(p.Total), len(p.Runs), runs)
+	fmt.Fprintf(&b, "DB/file and the calls' late wake-ups are measured: %d calibration trials took %s.\n", p.Cal.Trials, analysis.FormatDuration(p.Cal.Elapsed))
 	fmt.Fprintf(&b, "A trial is estimated as setup + max(⌈files/conc⌉ × (API/file + DB/file), files ÷ calibrated files/s); it holds while the machine stays as busy as it was just now.\n")
 	if p.Total > analysis.LongPlan {
-		fmt.Fprintf(&b, "hint: this takes more than %s; -quick scales every API latency by 1/40 (2 s → 50 ms).\n", fmtDur(analysis.LongPlan))
+		fmt.Fprintf(&b, "hint: this takes more than %s; -quick scales every API latency by 1/40 (2 s → 50 ms).\n", analysis.FormatDuration(analysis.LongPlan))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-// fmtDur rounds d for people: 850ms, 4.2s, 3m05s, 1h02m.
-func fmtDur(d time.Duration) string {
-	switch {
-	case d < time.Millisecond:
-		return d.Round(time.Microsecond).String()
-	case d < time.Second:
-		return d.Round(100 * time.Microsecond).String()
-	case d < time.Minute:
-		return fmt.Sprintf("%.1fs", d.Seconds())
-	case d < time.Hour:
-		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
-	}
-	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
 }

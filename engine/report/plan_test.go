@@ -26,7 +26,7 @@ func TestRenderPlanHintsQuick(t *testing.T) {
 		if got := strings.Contains(b.String(), "-quick"); got != tt.hint {
 			t.Errorf("scale %g (total %v): got hint %v, want %v\n%s", tt.scale, p.Total, got, tt.hint, b.String())
 		}
-		if !strings.Contains(b.String(), "Estimated total: "+fmtDur(p.Total)) {
+		if !strings.Contains(b.String(), "Estimated total: "+analysis.FormatDuration(p.Total)) {
 			t.Errorf("scale %g: no total in\n%s", tt.scale, b.String())
 		}
 	}

@@ -28,7 +28,7 @@ const defaultReportWidth = 120
 // Render writes, in this order: one results table for all runs; one table per
 // comparison; the assertions table.
 //
-// The report is for people: figures are rounded (see fmtNum) and a table
+// The report is for people: figures are rounded (see analysis.FormatNum) and a table
 // never truncates a cell. In "table" format every table fits opts.Width: the
 // results table is split into several tables keyed by run name when it does
 // not fit in one, and long assertion details wrap. Colour (opts.Color) only
@@ -184,7 +184,7 @@ func statCell(seg func(*analysis.Segments) analysis.Stat, stat func(analysis.Sta
 		if s.Count == 0 {
 			return "-" // no samples: no figure, rather than a misleading 0
 		}
-		return fmtNum(stat(s))
+		return analysis.FormatNum(stat(s))
 	}
 }
 
@@ -202,8 +202,10 @@ func resultColumns(res *analysis.Results) (identity, latency, outcome []resultCo
 		{header: "conc", right: true, cell: func(_ *reportWriter, run *analysis.RunResult) string { return strconv.Itoa(run.Concurrency) }},
 		{header: "profile", cell: func(_ *reportWriter, run *analysis.RunResult) string { return run.Profile }},
 		{header: "connection", cell: func(_ *reportWriter, run *analysis.RunResult) string { return run.Connection }},
-		{header: "elapsed s", right: true, cell: func(_ *reportWriter, run *analysis.RunResult) string { return fmtNum(run.ElapsedSeconds) }},
-		{header: "trans/s", right: true, cell: func(_ *reportWriter, run *analysis.RunResult) string { return fmtNum(run.TransitionsPerSecond) }},
+		{header: "elapsed s", right: true, cell: func(_ *reportWriter, run *analysis.RunResult) string { return analysis.FormatNum(run.ElapsedSeconds) }},
+		{header: "trans/s", right: true, cell: func(_ *reportWriter, run *analysis.RunResult) string {
+			return analysis.FormatNum(run.TransitionsPerSecond)
+		}},
 	}
 	outcome = []resultColumn{
 		{header: "indexed", right: true, cell: func(r *reportWriter, run *analysis.RunResult) string {
@@ -243,7 +245,7 @@ func resultColumns(res *analysis.Results) (identity, latency, outcome []resultCo
 		{header: "net p50", right: true, ms: true, cell: statCell(func(s *analysis.Segments) analysis.Stat { return s.FSMNet }, statP50)},
 		{header: "net p95", right: true, ms: true, cell: statCell(func(s *analysis.Segments) analysis.Stat { return s.FSMNet }, statP95)},
 		{header: "WAL growth", right: true, cell: func(_ *reportWriter, run *analysis.RunResult) string {
-			return humanBytes(run.WALSizeEndBytes - run.WALSizeStartBytes)
+			return analysis.FormatBytes(run.WALSizeEndBytes - run.WALSizeStartBytes)
 		}},
 		{header: "contention", cell: func(r *reportWriter, run *analysis.RunResult) string {
 			if run.WALContention == "CONTENTION" {
@@ -487,7 +489,7 @@ func (r *reportWriter) comparison(c *analysis.Comparison, alpha, floor float64) 
 			t.AppendRow(append(row, "no data"))
 			continue
 		}
-		pct := fmtPct(d.DeltaPct)
+		pct := analysis.FormatPct(d.DeltaPct)
 		change := ""
 		switch {
 		case !deltaSignificant(d, alpha):
@@ -503,11 +505,11 @@ func (r *reportWriter) comparison(c *analysis.Comparison, alpha, floor float64) 
 			withCI = withCI || ci != nil
 			unbounded = unbounded || ci != nil && !ci.Bounded()
 		}
-		row := table.Row{s, fmtNum(d.Baseline) + fmtCI(d.Baseline, d.BaselineCI95), fmtNum(d.Value) + fmtCI(d.Value, d.ValueCI95), pct, fmtSigned(d.DeltaMS)}
+		row := table.Row{s, analysis.FormatNum(d.Baseline) + fmtCI(d.Baseline, d.BaselineCI95), analysis.FormatNum(d.Value) + fmtCI(d.Value, d.ValueCI95), pct, analysis.FormatSigned(d.DeltaMS)}
 		if withP {
 			p := "-"
 			if d.PValue != nil {
-				p = fmtP(*d.PValue)
+				p = analysis.FormatP(*d.PValue)
 			}
 			row = append(row, p)
 		}
@@ -601,11 +603,11 @@ func renderCSV(w io.Writer, res *analysis.Results) error {
 			s, _ := run.Segments.Get(name)
 			cw.Write([]string{
 				run.Name, strconv.Itoa(run.Concurrency), run.Profile, run.Connection,
-				csvFloat(run.ElapsedSeconds), csvFloat(run.TransitionsPerSecond),
+				analysis.FormatExact(run.ElapsedSeconds), analysis.FormatExact(run.TransitionsPerSecond),
 				strconv.Itoa(run.Indexed), strconv.Itoa(run.Failed), strconv.FormatInt(run.OCCConflicts, 10),
 				run.WALContention, run.Bottleneck, run.Integrity,
-				name, csvFloat(s.P50), csvFloat(s.P95), csvFloat(s.P99), csvFloat(s.P999),
-				csvFloat(s.Mean), csvFloat(s.Min), csvFloat(s.Max), strconv.Itoa(s.Count),
+				name, analysis.FormatExact(s.P50), analysis.FormatExact(s.P95), analysis.FormatExact(s.P99), analysis.FormatExact(s.P999),
+				analysis.FormatExact(s.Mean), analysis.FormatExact(s.Min), analysis.FormatExact(s.Max), strconv.Itoa(s.Count),
 			})
 		}
 	}
@@ -613,100 +615,12 @@ func renderCSV(w io.Writer, res *analysis.Results) error {
 	return cw.Error()
 }
 
-// csvFloat is v at full precision, never in scientific notation.
-func csvFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
-
-// fmtNum formats a figure (milliseconds, seconds, a rate) for people, with
-// one rule everywhere: three significant digits, but never fewer than the
-// integer digits — 0.0121, 0.500, 4.69, 80.5, 1204. Small values keep their
-// digits (fsm_dispatch is measured in microseconds, and 0.0118 against
-// 0.0121 must not both read 0.012); large ones are never rounded to tens or
-// shown in scientific notation.
-func fmtNum(v float64) string {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return "n/a"
-	}
-	if v == 0 {
-		return "0"
-	}
-	d := numDecimals(math.Abs(v))
-	s := strconv.FormatFloat(v, 'f', d, 64)
-	// Rounding may carry into the next magnitude (9.996 → 10.00): format
-	// again with that magnitude's decimals.
-	if r, err := strconv.ParseFloat(s, 64); err == nil {
-		if d2 := numDecimals(math.Abs(r)); d2 < d {
-			s = strconv.FormatFloat(v, 'f', d2, 64)
-		}
-	}
-	return s
-}
-
 // numDecimals is how many decimals give a (> 0) three significant digits.
-func numDecimals(a float64) int {
-	return min(max(2-int(math.Floor(math.Log10(a))), 0), 15)
-}
-
-// fmtSigned is fmtNum with an explicit sign, for differences.
-func fmtSigned(v float64) string {
-	s := fmtNum(v)
-	if v > 0 && !math.IsInf(v, 0) {
-		return "+" + s
-	}
-	return s
-}
-
-// fmtPct formats a relative difference with one decimal and its sign.
-func fmtPct(v float64) string {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return "n/a" // the baseline was zero
-	}
-	s := strconv.FormatFloat(v, 'f', 1, 64)
-	if s == "-0.0" {
-		s = "0.0"
-	}
-	if v > 0 && s != "0.0" {
-		s = "+" + s
-	}
-	return s + "%"
-}
-
-// fmtP formats a p-value to three decimals, as benchstat does.
-func fmtP(p float64) string {
-	if p < 0.001 {
-		return "<0.001"
-	}
-	return strconv.FormatFloat(p, 'f', 3, 64)
-}
-
-// humanBytes formats a byte count in binary units: 512 B, 4.0 MiB.
-func humanBytes(n int64) string {
-	sign := ""
-	if n < 0 {
-		sign, n = "-", -n
-	}
-	if n < 1024 {
-		return fmt.Sprintf("%s%d B", sign, n)
-	}
-	v := float64(n)
-	units := []string{"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
-	i := -1
-	for v >= 1024 && i < len(units)-1 {
-		v /= 1024
-		i++
-	}
-	// 1023.96 KiB rounds to "1024.0 KiB": say 1.0 MiB instead.
-	if v >= 1023.95 && i < len(units)-1 {
-		v /= 1024
-		i++
-	}
-	return fmt.Sprintf("%s%.1f %s", sign, v, units[i])
-}
-
 // batchColumn shows single_writer's group commits, the state changes per
 // transaction as "mean/max"; it appears only when a run has them.
 var batchColumn = resultColumn{header: "batch mean/max", right: true, cell: func(_ *reportWriter, run *analysis.RunResult) string {
 	if run.Batches == nil {
 		return ""
 	}
-	return fmt.Sprintf("%s/%d", fmtNum(run.Batches.Mean), run.Batches.Max)
+	return fmt.Sprintf("%s/%d", analysis.FormatNum(run.Batches.Mean), run.Batches.Max)
 }}

@@ -411,8 +411,8 @@ func TestReportFmtNum(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.in), func(t *testing.T) {
-			if got := fmtNum(tt.in); got != tt.want {
-				t.Errorf("fmtNum(%v) = %q, want %q", tt.in, got, tt.want)
+			if got := analysis.FormatNum(tt.in); got != tt.want {
+				t.Errorf("analysis.FormatNum(%v) = %q, want %q", tt.in, got, tt.want)
 			}
 		})
 	}
@@ -433,8 +433,8 @@ func TestReportHumanBytes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {
-			if got := humanBytes(tt.in); got != tt.want {
-				t.Errorf("humanBytes(%d) = %q, want %q", tt.in, got, tt.want)
+			if got := analysis.FormatBytes(tt.in); got != tt.want {
+				t.Errorf("analysis.FormatBytes(%d) = %q, want %q", tt.in, got, tt.want)
 			}
 		})
 	}
