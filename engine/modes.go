@@ -22,6 +22,10 @@ var modes = map[string]mode{
 		return perFile{db: db}, nil
 	},
 	"per_worker": func(_ context.Context, db fsm.Store, _, _ int) (writer, error) {
+		// A worker's connection ends with the worker: a worker that starts
+		// after another finished opens its own instead of the finished
+		// one's idle connection.
+		db.SetMaxIdle(0)
 		return perWorker{db: db}, nil
 	},
 	"shared": func(ctx context.Context, db fsm.Store, _, _ int) (writer, error) {

@@ -137,3 +137,35 @@ func TestModesAreTheVocabulary(t *testing.T) {
 		t.Errorf("got %d modes in the registry, want %d (scenario.Connections)", got, want)
 	}
 }
+
+// TestPerWorkerConnectionsEndWithTheirWorker: a per_worker connection lives
+// as long as its worker, so a worker that starts after another has finished
+// opens its own rather than inheriting the finished one's from database/sql's
+// idle pool (which made the per_worker count of
+// TestConnectionModesOpenTheirConnections depend on goroutine timing).
+func TestPerWorkerConnectionsEndWithTheirWorker(t *testing.T) {
+	ctx := context.Background()
+	cfg := scenario.DefaultConfig()
+	db, err := sqlite.Open(ctx, dbOptions(filepath.Join(t.TempDir(), "w.db"), cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	w, err := newWriter(ctx, "per_worker", db, 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := db.Connects()
+	for range 2 {
+		s, err := w.session(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := db.Connects() - before; got != 2 {
+		t.Errorf("two workers one after the other opened %d connections, want 2", got)
+	}
+}
