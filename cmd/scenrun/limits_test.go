@@ -21,6 +21,15 @@ func TestAbsurdValuesAreSpecErrors(t *testing.T) {
 		{[]string{"-time-scale", "1e7"}, `invalid value "1e7" for flag -time-scale: want a number above 0 and at most 1e6, got "1e7"` + "\n"},
 		{[]string{"-time-scale", "0"}, `invalid value "0" for flag -time-scale: want a number above 0 and at most 1e6, got "0"` + "\n"},
 		{[]string{"-time-scale", "fast"}, `invalid value "fast" for flag -time-scale: want a number above 0 and at most 1e6, got "fast"` + "\n"},
+		// A number followed by anything else is not a number: neither a
+		// prefix ("2abc" is not 2) nor padding is read.
+		{[]string{"-time-scale", "2abc"}, `invalid value "2abc" for flag -time-scale: want a number above 0 and at most 1e6, got "2abc"` + "\n"},
+		{[]string{"-time-scale", "0.5x"}, `invalid value "0.5x" for flag -time-scale: want a number above 0 and at most 1e6, got "0.5x"` + "\n"},
+		{[]string{"-time-scale", "2 "}, `invalid value "2 " for flag -time-scale: want a number above 0 and at most 1e6, got "2 "` + "\n"},
+		{[]string{"-time-scale", "1e3x"}, `invalid value "1e3x" for flag -time-scale: want a number above 0 and at most 1e6, got "1e3x"` + "\n"},
+		{[]string{"-set", "files=2abc"}, `-set files=2abc: files: want an integer, got "2abc"` + "\n"},
+		{[]string{"-set", "concurrency=3x"}, `-set concurrency=3x: concurrency: want an integer, got "3x"` + "\n"},
+		{[]string{"-set", "timeout=1sx"}, `-set timeout=1sx: timeout: want a duration such as 50ms, got "1sx"` + "\n"},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

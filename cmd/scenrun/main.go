@@ -1,6 +1,10 @@
 // Command scenrun runs YAML scenarios of a file-lifecycle state machine on
 // SQLite, measures lock contention, compares runs and gates CI on
 // assertions. See docs/reference.md.
+//
+// main only learns the process's signals, terminals and variables; the whole
+// command is run (cli.go), one file per subcommand, the flags that several
+// subcommands take defined once in flags.go.
 package main
 
 import (

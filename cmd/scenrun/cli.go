@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+	"io"
+	"time"
+)
+
+// Exit codes (SPEC §3).
+const (
+	exitOK          = 0
+	exitAssertion   = 1
+	exitUsage       = 2
+	exitRunFailed   = 3
+	exitInterrupted = 130
+)
+
+// environ is what main learns from the process: terminals and variables.
+type environ struct {
+	stdoutTTY, stderrTTY bool
+	noColor              bool
+	summary              string // GITHUB_STEP_SUMMARY
+	stdin                io.Reader
+	executable           string        // this program, re-executed as a worker for processes > 1
+	progressEvery        time.Duration // the plain progress lines' period; 0: every 2 s
+}
+
+// run is the whole command: it picks the subcommand and returns the exit
+// code. Without a subcommand's name, the arguments are a run's.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, env environ) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "version":
+			return printVersion(stdout)
+		case "validate":
+			return validate(args[1:], stdout, stderr)
+		case "plan":
+			return plan(ctx, args[1:], stdout, stderr, env)
+		case workerArg:
+			return worker(ctx, env.stdin, stdout, stderr)
+		}
+	}
+	return runSpecs(ctx, args, stdout, stderr, env)
+}

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/scenrun/scenrun/engine"
+	"github.com/scenrun/scenrun/scenario"
+)
+
+// plan is `scenrun plan`: it prints the expanded runs with an estimate of
+// their duration. It takes the flags of a run that change what runs and how
+// long: -set, -quick, -time-scale and -run (and -tmpdir). The estimate's
+// database part comes from short calibration trials (engine/plan.go), so
+// plan itself takes a few seconds.
+func plan(ctx context.Context, args []string, stdout, stderr io.Writer, env environ) int {
+	var o options
+	fs := newFlags("plan", "usage: scenrun plan [flags] SPEC.yaml\n", stderr)
+	o.addSet(fs)
+	o.addScale(fs)
+	o.addRun(fs)
+	o.addTmpDir(fs)
+	specs, err := parseInterleaved(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if len(specs) != 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	if err := o.check(); err != nil {
+		fmt.Fprintf(stderr, "scenrun plan: %v\n", err)
+		return exitUsage
+	}
+	spec, err := scenario.Load(specs[0], o.sets)
+	if err == nil {
+		err = engine.Validate(spec, false)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitUsage
+	}
+	var runs []scenario.Run
+	for _, r := range spec.Runs {
+		if o.filter == nil || o.filter.MatchString(r.Name) {
+			runs = append(runs, r)
+		}
+	}
+	if len(runs) == 0 {
+		fmt.Fprintf(stderr, "%s: -run %q matches no run\n", specs[0], o.runRE)
+		return exitUsage
+	}
+	tmp := o.tmpDir
+	if tmp == "" {
+		tmp = os.TempDir()
+	}
+	cal, err := engine.Calibrate(ctx, runs, spec.Profiles, tmp, workerCommand(env))
+	if err != nil {
+		if ctx.Err() != nil {
+			return exitInterrupted
+		}
+		fmt.Fprintf(stderr, "scenrun plan: %v\n", err)
+		return exitRunFailed
+	}
+	p, err := engine.Estimate(runs, spec.Profiles, o.timeScale, cal)
+	if err == nil {
+		err = engine.RenderPlan(stdout, specs[0], p)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "scenrun plan: %v\n", err)
+		return exitRunFailed
+	}
+	return exitOK
+}

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/scenrun/scenrun/engine"
+	"github.com/scenrun/scenrun/scenario"
+)
+
+// validate is `scenrun validate`: it checks specs without running them.
+// With -baseline, the assertions are checked as a run with -baseline would
+// (prev.<run>).
+func validate(args []string, stdout, stderr io.Writer) int {
+	var o options
+	fs := newFlags("validate", "usage: scenrun validate [flags] SPEC.yaml ...\n", stderr)
+	o.addSet(fs)
+	o.addBaseline(fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	if _, err := o.readBaseline(); err != nil {
+		fmt.Fprintf(stderr, "scenrun: %v\n", err)
+		return exitUsage
+	}
+	code := exitOK
+	for _, path := range fs.Args() {
+		spec, err := scenario.Load(path, o.sets)
+		if err == nil {
+			err = engine.Validate(spec, o.baseline != "")
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			code = exitUsage
+			continue
+		}
+		fmt.Fprintf(stdout, "%s: ok (%d runs, %d assertions)\n", path, len(spec.Runs), len(spec.Assertions))
+	}
+	return code
+}
