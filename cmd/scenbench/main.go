@@ -30,6 +30,8 @@ import (
 	"time"
 
 	"github.com/scenrun/scenrun/engine"
+	"github.com/scenrun/scenrun/engine/analysis"
+	"github.com/scenrun/scenrun/engine/report"
 	"github.com/scenrun/scenrun/fsm"
 	"github.com/scenrun/scenrun/fsm/sqlite"
 	"github.com/scenrun/scenrun/scenario"
@@ -76,18 +78,18 @@ type target struct {
 	Met  bool    `json:"met"`
 }
 
-type report struct {
-	StartedAt   time.Time          `json:"started_at"`
-	FinishedAt  time.Time          `json:"finished_at"`
-	Environment engine.Environment `json:"environment"`
-	LoadBefore  string             `json:"loadavg_before"`
-	LoadAfter   string             `json:"loadavg_after"`
-	Files       int                `json:"files"`
-	Reps        int                `json:"repetitions"`
-	RawLimit    string             `json:"raw_limit"`
-	Pragmas     string             `json:"pragmas"`
-	Variants    []*measured        `json:"variants"`
-	Targets     []target           `json:"targets"`
+type benchReport struct {
+	StartedAt   time.Time            `json:"started_at"`
+	FinishedAt  time.Time            `json:"finished_at"`
+	Environment analysis.Environment `json:"environment"`
+	LoadBefore  string               `json:"loadavg_before"`
+	LoadAfter   string               `json:"loadavg_after"`
+	Files       int                  `json:"files"`
+	Reps        int                  `json:"repetitions"`
+	RawLimit    string               `json:"raw_limit"`
+	Pragmas     string               `json:"pragmas"`
+	Variants    []*measured          `json:"variants"`
+	Targets     []target             `json:"targets"`
 }
 
 const pragmas = "journal_mode: wal, synchronous: normal, busy_timeout: 5000"
@@ -136,7 +138,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "scenbench: -run: %v\n", err)
 		return 2
 	}
-	rep := &report{StartedAt: time.Now().UTC(), Environment: engine.NewEnvironment("scenbench"), LoadBefore: loadavg(),
+	rep := &benchReport{StartedAt: time.Now().UTC(), Environment: engine.NewEnvironment("scenbench"), LoadBefore: loadavg(),
 		Files: *files, Reps: *reps, RawLimit: "raw", Pragmas: pragmas}
 	for _, v := range variants(*extra) {
 		if v.Name == "raw" || re.MatchString(v.Name) || v.Name == "raw_nockpt" && *extra && re.MatchString("shared_c10_nockpt") {
@@ -186,7 +188,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	path := *jsonFile
 	if path == "" {
 		var err error
-		if path, err = engine.ResultsPath(*out, "bench", rep.StartedAt); err != nil {
+		if path, err = report.ResultsPath(*out, "bench", rep.StartedAt); err != nil {
 			fmt.Fprintf(stderr, "scenbench: %v\n", err)
 			return 3
 		}
@@ -277,10 +279,10 @@ assertions:
 		return 0, err
 	}
 	t3 := time.Now()
-	if err := engine.Render(io.Discard, res, engine.RenderOptions{Format: "table"}); err != nil {
+	if err := report.Render(io.Discard, res, report.RenderOptions{Format: "table"}); err != nil {
 		return 0, err
 	}
-	if err := engine.SaveJSON(filepath.Join(dir, "results.json"), res); err != nil {
+	if err := report.SaveJSON(filepath.Join(dir, "results.json"), res); err != nil {
 		return 0, err
 	}
 	t4 := time.Now()
@@ -327,7 +329,7 @@ func loadavg() string {
 	return strings.Join(f[:3], " ")
 }
 
-func targets(rep *report) []target {
+func targets(rep *benchReport) []target {
 	var ts []target
 	if i := indexOf(rep.Variants, "shared_c10"); i >= 0 {
 		r := rep.Variants[i].MedianRatio
@@ -349,7 +351,7 @@ func targets(rep *report) []target {
 	return ts
 }
 
-func printReport(w io.Writer, rep *report) {
+func printReport(w io.Writer, rep *benchReport) {
 	fmt.Fprintf(w, "scenbench: %d files × 3 state changes, %d repetitions (medians), %s, %d CPUs, SQLite %s\n",
 		rep.Files, rep.Reps, rep.Environment.Go, rep.Environment.CPUs, rep.Environment.SQLite)
 	fmt.Fprintf(w, "pragmas: %s; load average before %s, after %s\n\n", rep.Pragmas, rep.LoadBefore, rep.LoadAfter)

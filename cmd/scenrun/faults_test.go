@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/scenrun/scenrun/engine"
+	"github.com/scenrun/scenrun/engine/analysis"
 )
 
 // runCmd runs the command with args, its temporary databases in a fresh
@@ -23,13 +23,13 @@ func runCmd(t *testing.T, args ...string) (int, string, string) {
 }
 
 // readOnlyResults reads the one results file in dir.
-func readOnlyResults(t *testing.T, dir string) *engine.Results {
+func readOnlyResults(t *testing.T, dir string) *analysis.Results {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil || len(files) != 1 {
 		t.Fatalf("got results files %v (%v), want one", files, err)
 	}
-	res, err := engine.ReadJSON(files[0])
+	res, err := analysis.ReadJSON(files[0])
 	if err != nil {
 		t.Fatal(err)
 	}

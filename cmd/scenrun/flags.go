@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/scenrun/scenrun/engine"
+	"github.com/scenrun/scenrun/engine/analysis"
 )
 
 // options are the flags that more than one subcommand takes. Each is
@@ -82,11 +82,11 @@ func (o *options) check() error {
 
 // readBaseline reads the -baseline file; nil without -baseline. A file that
 // is not scenrun results is a usage error.
-func (o *options) readBaseline() (*engine.Results, error) {
+func (o *options) readBaseline() (*analysis.Results, error) {
 	if o.baseline == "" {
 		return nil, nil
 	}
-	prev, err := engine.ReadJSON(o.baseline)
+	prev, err := analysis.ReadJSON(o.baseline)
 	if err != nil {
 		return nil, fmt.Errorf("-baseline: %v", err)
 	}

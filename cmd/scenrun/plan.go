@@ -9,6 +9,8 @@ import (
 	"os"
 
 	"github.com/scenrun/scenrun/engine"
+	"github.com/scenrun/scenrun/engine/analysis"
+	"github.com/scenrun/scenrun/engine/report"
 	"github.com/scenrun/scenrun/scenario"
 )
 
@@ -69,9 +71,9 @@ func plan(ctx context.Context, args []string, stdout, stderr io.Writer, env envi
 		fmt.Fprintf(stderr, "scenrun plan: %v\n", err)
 		return exitRunFailed
 	}
-	p, err := engine.Estimate(runs, spec.Profiles, o.timeScale, cal)
+	p, err := analysis.Estimate(runs, spec.Profiles, o.timeScale, cal)
 	if err == nil {
-		err = engine.RenderPlan(stdout, specs[0], p)
+		err = report.Plan(stdout, specs[0], p)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "scenrun plan: %v\n", err)

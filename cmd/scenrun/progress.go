@@ -9,6 +9,7 @@ import (
 	"github.com/jedib0t/go-pretty/v6/progress"
 
 	"github.com/scenrun/scenrun/engine"
+	"github.com/scenrun/scenrun/engine/analysis"
 	"github.com/scenrun/scenrun/scenario"
 )
 
@@ -179,9 +180,9 @@ func (p *progressDisplay) update(w *trialWatch, final bool) {
 	}
 	switch {
 	case final && files >= w.ts.Files:
-		fmt.Fprintf(p.w, "done     %s %s: %d/%d files in %s, %.0f transitions/s\n", w.ts.Run, label, files, w.ts.Files, fmtDuration(elapsed), rate)
+		fmt.Fprintf(p.w, "done     %s %s: %d/%d files in %s, %.0f transitions/s\n", w.ts.Run, label, files, w.ts.Files, analysis.FormatDuration(elapsed), rate)
 	case final:
-		fmt.Fprintf(p.w, "stopped  %s %s: %d/%d files after %s, %.0f transitions/s\n", w.ts.Run, label, files, w.ts.Files, fmtDuration(elapsed), rate)
+		fmt.Fprintf(p.w, "stopped  %s %s: %d/%d files after %s, %.0f transitions/s\n", w.ts.Run, label, files, w.ts.Files, analysis.FormatDuration(elapsed), rate)
 	default:
 		fmt.Fprintf(p.w, "progress %s %s: %d/%d files, %.0f transitions/s, ETA %s\n", w.ts.Run, label, files, w.ts.Files, rate, eta(files, w.ts.Files, elapsed))
 	}
@@ -197,7 +198,7 @@ func (p *progressDisplay) updateTracker(w *trialWatch, label string, files int, 
 	before := p.doneRuns[w.ts.Run]
 	msg := fmt.Sprintf("%s %s · %.0f transitions/s · ETA %s", w.ts.Run, label, rate, eta(files, w.ts.Files, elapsed))
 	if final {
-		msg = fmt.Sprintf("%s %s · %.0f transitions/s · %s", w.ts.Run, label, rate, fmtDuration(elapsed))
+		msg = fmt.Sprintf("%s %s · %.0f transitions/s · %s", w.ts.Run, label, rate, analysis.FormatDuration(elapsed))
 		p.doneRuns[w.ts.Run] = before + int64(files)
 	}
 	t.UpdateMessage(msg)
@@ -214,20 +215,7 @@ func eta(files, total int, elapsed time.Duration) string {
 		return "?"
 	}
 	left := time.Duration(float64(elapsed) * float64(total-files) / float64(files))
-	return fmtDuration(left)
-}
-
-// fmtDuration rounds d for people: 850ms, 4.2s, 3m05s.
-func fmtDuration(d time.Duration) string {
-	switch {
-	case d < time.Second:
-		return d.Round(time.Millisecond).String()
-	case d < time.Minute:
-		return fmt.Sprintf("%.1fs", d.Seconds())
-	case d < time.Hour:
-		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
-	}
-	return fmt.Sprintf("%dh%02dm%02ds", int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60)
+	return analysis.FormatDuration(left)
 }
 
 // A progressHook is a runner's OnTrial: it forwards to the display of the

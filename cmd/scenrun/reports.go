@@ -6,7 +6,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/scenrun/scenrun/engine"
+	"github.com/scenrun/scenrun/engine/analysis"
+	"github.com/scenrun/scenrun/engine/report"
 )
 
 // checkReportPaths fails before anything runs when a report could not be
@@ -31,11 +32,11 @@ func checkReportPaths(c *config) error {
 
 // writeReports writes the reports that cover every spec of the command
 // (-junit); it returns the exit code its failures call for.
-func writeReports(c *config, all []*engine.Results, stderr io.Writer) int {
+func writeReports(c *config, all []*analysis.Results, stderr io.Writer) int {
 	if c.junit == "" || len(all) == 0 {
 		return exitOK
 	}
-	if err := engine.SaveJUnit(c.junit, all); err != nil {
+	if err := report.SaveJUnit(c.junit, all); err != nil {
 		fmt.Fprintf(stderr, "scenrun: %v\n", err)
 		return exitRunFailed
 	}
@@ -45,7 +46,7 @@ func writeReports(c *config, all []*engine.Results, stderr io.Writer) int {
 // appendSummary appends the markdown report of res to a GitHub Actions job
 // summary file (GITHUB_STEP_SUMMARY), which other steps append to as well:
 // it is never truncated.
-func appendSummary(path string, res *engine.Results) error {
+func appendSummary(path string, res *analysis.Results) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
 		return err
@@ -54,7 +55,7 @@ func appendSummary(path string, res *engine.Results) error {
 		f.Close()
 		return err
 	}
-	if err := engine.Render(f, res, engine.RenderOptions{Format: "markdown"}); err != nil {
+	if err := report.Render(f, res, report.RenderOptions{Format: "markdown"}); err != nil {
 		f.Close()
 		return err
 	}
@@ -63,7 +64,7 @@ func appendSummary(path string, res *engine.Results) error {
 
 // writeSummaryHead is the job summary's heading: the scenario and its
 // verdict, so that a reader sees it before the tables.
-func writeSummaryHead(w io.Writer, res *engine.Results) error {
+func writeSummaryHead(w io.Writer, res *analysis.Results) error {
 	var failed, skipped, errored int
 	for _, a := range res.Assertions {
 		switch {

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/scenrun/scenrun/engine"
+	"github.com/scenrun/scenrun/engine/analysis"
 )
 
 // writeSpecIn writes a spec into dir and returns its path.
@@ -81,14 +81,14 @@ func TestBaselineSameCommitNoRegression(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("run against the baseline: exit %d, want 0\n%s\n%s", code, stdout, stderr)
 	}
-	res, err := engine.ReadJSON(second)
+	res, err := analysis.ReadJSON(second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.BaselineFile != first {
 		t.Errorf("baseline_file: got %q, want %q", res.BaselineFile, first)
 	}
-	var against []engine.Comparison
+	var against []analysis.Comparison
 	for _, c := range res.Comparisons {
 		if c.BaselineFile != "" {
 			against = append(against, c)
@@ -134,7 +134,7 @@ func TestBaselineDetectsARegression(t *testing.T) {
 	if code != exitAssertion {
 		t.Fatalf("got exit %d, want %d (a regression)\n%s", code, exitAssertion, stdout)
 	}
-	res, err := engine.ReadJSON(second)
+	res, err := analysis.ReadJSON(second)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/scenrun/scenrun/engine"
+	"github.com/scenrun/scenrun/engine/analysis"
+	"github.com/scenrun/scenrun/engine/report"
 	"github.com/scenrun/scenrun/scenario"
 )
 
@@ -136,7 +138,7 @@ func runSpecs(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	}
 
 	code := exitOK
-	var all []*engine.Results
+	var all []*analysis.Results
 	for i, r := range runners {
 		if ctx.Err() != nil {
 			break
@@ -157,7 +159,7 @@ func runSpecs(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 
 // runOne carries out one spec and writes its reports; it returns the exit
 // code and the results.
-func runOne(ctx context.Context, r *engine.Runner, disp *progressDisplay, c *config, stdout, stderr io.Writer, env environ) (int, *engine.Results) {
+func runOne(ctx context.Context, r *engine.Runner, disp *progressDisplay, c *config, stdout, stderr io.Writer, env environ) (int, *analysis.Results) {
 	res, runErr := r.Run(ctx)
 	if disp != nil {
 		disp.close() // before any report, so the two never interleave
@@ -181,15 +183,15 @@ func runOne(ctx context.Context, r *engine.Runner, disp *progressDisplay, c *con
 	var werr error
 	switch c.jsonFile {
 	case "":
-		jsonPath, werr = engine.ResultsPath(c.out, res.Scenario, time.Now())
+		jsonPath, werr = report.ResultsPath(c.out, res.Scenario, time.Now())
 		if werr == nil {
-			werr = engine.SaveJSON(jsonPath, res)
+			werr = report.SaveJSON(jsonPath, res)
 		}
 	case "-":
-		werr = engine.WriteJSON(stdout, res)
+		werr = analysis.WriteJSON(stdout, res)
 	default:
 		jsonPath = c.jsonFile
-		werr = engine.SaveJSON(jsonPath, res)
+		werr = report.SaveJSON(jsonPath, res)
 	}
 	if werr != nil {
 		fmt.Fprintf(stderr, "scenrun: %v\n", werr)
@@ -200,9 +202,9 @@ func runOne(ctx context.Context, r *engine.Runner, disp *progressDisplay, c *con
 		var err error
 		switch c.format {
 		case "json":
-			err = engine.WriteJSON(stdout, res)
+			err = analysis.WriteJSON(stdout, res)
 		default:
-			err = engine.Render(stdout, res, engine.RenderOptions{Format: c.format, Color: env.stdoutTTY && !env.noColor})
+			err = report.Render(stdout, res, report.RenderOptions{Format: c.format, Color: env.stdoutTTY && !env.noColor})
 		}
 		if err != nil {
 			fmt.Fprintf(stderr, "scenrun: report: %v\n", err)
@@ -210,7 +212,7 @@ func runOne(ctx context.Context, r *engine.Runner, disp *progressDisplay, c *con
 		}
 	}
 	if c.html != "" {
-		if err := engine.SaveHTML(c.html, res); err != nil {
+		if err := report.SaveHTML(c.html, res); err != nil {
 			fmt.Fprintf(stderr, "scenrun: %v\n", err)
 			code = max(code, exitRunFailed)
 		}

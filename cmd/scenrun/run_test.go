@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/scenrun/scenrun/engine"
+	"github.com/scenrun/scenrun/engine/analysis"
 )
 
 // scenrun runs the command in-process and returns its exit code and output.
@@ -37,9 +37,9 @@ func resultFiles(t *testing.T, dir string) []string {
 	return m
 }
 
-func readResults(t *testing.T, path string) *engine.Results {
+func readResults(t *testing.T, path string) *analysis.Results {
 	t.Helper()
-	res, err := engine.ReadJSON(path)
+	res, err := analysis.ReadJSON(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestResultsFileIsTheJSONOfTheRun(t *testing.T) {
 		t.Errorf("got name %s, want <scenario>-<UTC timestamp>.json", files[0])
 	}
 	res := readResults(t, files[0])
-	if res.Scenario != "small" || len(res.Runs) != 2 || res.PercentileMethod != engine.PercentileMethod || res.Environment.SQLite == "" {
+	if res.Scenario != "small" || len(res.Runs) != 2 || res.PercentileMethod != analysis.PercentileMethod || res.Environment.SQLite == "" {
 		t.Errorf("got %+v", res)
 	}
 	if r := res.Runs[1]; r.Name != "shared" || r.Connection != "shared" || r.Indexed != 40 || r.Transitions != 120 || r.Integrity != "ok" {
@@ -155,7 +155,7 @@ func TestJSONToStdout(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d", code)
 	}
-	var res engine.Results
+	var res analysis.Results
 	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
 		t.Fatalf("stdout is not the JSON alone: %v\n%s", err, stdout)
 	}

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scenrun/scenrun/engine"
+	"github.com/scenrun/scenrun/engine/analysis"
 )
 
 // TestSignalStopsAndKeepsResults runs the real binary on a scenario whose
@@ -75,7 +75,7 @@ runs:
 			if took > 10*time.Second {
 				t.Errorf("got %v from the signal to the exit, want it to stop rather than run on", took)
 			}
-			res, err := engine.ReadJSON(jsonPath)
+			res, err := analysis.ReadJSON(jsonPath)
 			if err != nil {
 				t.Fatalf("read results: %v; stderr %s", err, stderr.String())
 			}

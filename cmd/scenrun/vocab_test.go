@@ -10,13 +10,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/scenrun/scenrun/engine"
+	"github.com/scenrun/scenrun/engine/analysis"
 )
 
 // runSpecText writes src to a spec file and runs scenrun on it with its JSON
 // results to a file; it returns the exit code, stdout, stderr and the
 // results (nil when none were written).
-func runSpecText(t *testing.T, src string, env environ, args ...string) (int, string, string, *engine.Results) {
+func runSpecText(t *testing.T, src string, env environ, args ...string) (int, string, string, *analysis.Results) {
 	t.Helper()
 	dir := t.TempDir()
 	spec := filepath.Join(dir, "spec.yaml")
@@ -26,9 +26,9 @@ func runSpecText(t *testing.T, src string, env environ, args ...string) (int, st
 	out := filepath.Join(dir, "results.json")
 	var stdout, stderr bytes.Buffer
 	code := run(context.Background(), append([]string{"-json", out, "-no-progress", spec}, args...), &stdout, &stderr, env)
-	var res *engine.Results
+	var res *analysis.Results
 	if b, err := os.ReadFile(out); err == nil {
-		res = &engine.Results{}
+		res = &analysis.Results{}
 		if err := json.Unmarshal(b, res); err != nil {
 			t.Fatalf("results: %v", err)
 		}
