@@ -178,7 +178,7 @@ type RunResult struct {
 	Errors   []string                       `json:"errors,omitempty" expr:"errors"`     // the first file errors, with SQLite's text
 	DBPath   string                         `json:"db_path,omitempty" expr:"db_path"`   // with keep_db
 	Warnings []string                       `json:"warnings,omitempty" expr:"warnings"` // e.g. too few trials for significance
-	// For the HTML report's charts (engine/series.go): the lock-wait and
+	// For the HTML report's charts (series.go): the lock-wait and
 	// db-total distributions over the counted trials, and each counted
 	// trial's transitions per interval.
 	LatencyCDF *LatencyCDF  `json:"latency_cdf,omitempty" expr:"latency_cdf"`

@@ -17,7 +17,7 @@ import (
 
 // RenderOptions say how Render writes the human report.
 type RenderOptions struct {
-	Format string // "table" (go-pretty boxes), "markdown" (GitHub-flavoured, suits a CI job summary), "csv", "html" (engine/html.go)
+	Format string // "table" (go-pretty boxes), "markdown" (GitHub-flavoured, suits a CI job summary), "csv", "html" (html.go)
 	Color  bool   // ANSI colour (only ever true when stdout is a terminal and NO_COLOR is unset; the caller decides)
 	Width  int    // the terminal width to fit; 0 means 120
 }
