@@ -20,12 +20,8 @@ import (
 
 // An assertion is a compiled, type-checked assertion of a spec.
 type assertion struct {
-	spec scenario.Assertion
-	prog *vm.Program
-	// st is the state the program's functions (run, lower) were bound to
-	// when it was compiled: expr keeps the functions given at compile time,
-	// so evaluation must fill in this state, not a new one.
-	st      *evalState
+	spec    scenario.Assertion
+	prog    *vm.Program
 	names   []string // runs it names, directly or through run("…")
 	allRuns bool     // it reads `runs`
 }
@@ -42,17 +38,36 @@ var (
 )
 
 // evalState carries what one evaluation learned besides its value: the
-// runs' results and the explanations lower() gave.
+// runs' results and the explanations lower() gave. Each evaluation has its
+// own, so that a compiled *Assertions can be evaluated twice at once.
 type evalState struct {
 	runs    map[string]*RunResult
 	gate    scenario.Gate
 	reasons []string
 }
 
-// env builds the assertion environment. At compile time (st.runs holds zero
-// results) it gives every name its type; at run time, the values.
+// run is run(name) of the environment.
+func (st *evalState) run(name string) (RunResult, error) {
+	r, ok := st.runs[name]
+	if !ok {
+		return RunResult{}, fmt.Errorf("run %q has no results", name)
+	}
+	return *r, nil
+}
+
+// lowerFunc is lower(a, b, segment, stat) of the environment.
+func (st *evalState) lowerFunc(a, b RunResult, seg, stat string) (bool, error) {
+	return st.lower(&a, &b, seg, stat)
+}
+
+// env builds the assertion environment of one evaluation's state. At
+// compile time (st.runs holds zero results) it gives every name its type;
+// at run time, the values. run() and lower() are values of the environment,
+// not expr.Functions: expr binds the functions given to Compile into the
+// program, but reads the environment afresh on every run, so each
+// evaluation's functions see its own state.
 func env(spec *scenario.Spec, st *evalState, results []RunResult, prev map[string]RunResult) map[string]any {
-	e := map[string]any{"runs": results, "files": spec.Defaults.Files}
+	e := map[string]any{"runs": results, "files": spec.Defaults.Files, "run": st.run, "lower": st.lowerFunc}
 	for _, r := range spec.Runs {
 		if !identRE.MatchString(r.Name) || slices.Contains(reserved, r.Name) {
 			continue
@@ -70,26 +85,15 @@ func env(spec *scenario.Spec, st *evalState, results []RunResult, prev map[strin
 }
 
 // options are the expr options shared by compiling and evaluating: the
-// functions and the patch that routes every read of a stat through _stat,
-// which fails on a stat with no samples instead of comparing a zero.
-func options(st *evalState, e map[string]any) []expr.Option {
+// environment, the stateless functions and the patch that routes every read
+// of a stat through _stat, which fails on a stat with no samples instead of
+// comparing a zero.
+func options(e map[string]any) []expr.Option {
 	return []expr.Option{
 		expr.Env(e),
-		expr.Function("run", func(args ...any) (any, error) {
-			name := args[0].(string)
-			r, ok := st.runs[name]
-			if !ok {
-				return nil, fmt.Errorf("run %q has no results", name)
-			}
-			return *r, nil
-		}, new(func(string) RunResult)),
 		expr.Function("delta_pct", func(args ...any) (any, error) {
 			return deltaPct(toFloat(args[0]), toFloat(args[1])), nil
 		}, new(func(float64, float64) float64)),
-		expr.Function("lower", func(args ...any) (any, error) {
-			a, b := args[0].(RunResult), args[1].(RunResult)
-			return st.lower(&a, &b, args[2].(string), args[3].(string))
-		}, new(func(RunResult, RunResult, string, string) bool)),
 		expr.Function("_stat", func(args ...any) (any, error) {
 			s, name, src := args[0].(Stat), args[1].(string), args[2].(string)
 			if s.Count == 0 {
@@ -164,17 +168,18 @@ func CompileAssertions(spec *scenario.Spec, withPrev bool) (*Assertions, error) 
 		fail := func(line, col int, msg string) {
 			errs = append(errs, &scenario.Error{File: spec.File, Pos: a.PosOf(line, col), Msg: fmt.Sprintf("assertion %q: %s", a.Name, msg)})
 		}
-		prog, err := expr.Compile(a.Expr, append(options(st, e), expr.AsBool())...)
+		opts := append(options(e), expr.AsBool())
+		prog, err := expr.Compile(a.Expr, opts...)
 		if err != nil {
 			var fe *file.Error
 			if ok := asFileError(err, &fe); ok {
-				fail(max(fe.Line, 1), fe.Column, explainCompileError(fe.Message, spec, withPrev))
+				fail(max(fe.Line, 1), fe.Column, explainCompileError(a.Expr, fe, opts, spec, withPrev))
 			} else {
-				fail(1, 0, explainCompileError(err.Error(), spec, withPrev))
+				fail(1, 0, explainMessage(err.Error()))
 			}
 			continue
 		}
-		c := assertion{spec: a, prog: prog, st: st}
+		c := assertion{spec: a, prog: prog}
 		ok := true
 		ast.Find(prog.Node(), func(n ast.Node) bool {
 			switch n := n.(type) {
@@ -264,8 +269,7 @@ func (c *Assertions) evaluate(results []RunResult, skipped map[string]bool, prev
 	if len(as) == 0 {
 		return []AssertionResult{}
 	}
-	st := as[0].st // shared by every assertion of the spec
-	st.runs, st.gate = map[string]*RunResult{}, spec.Gate
+	st := &evalState{runs: map[string]*RunResult{}, gate: spec.Gate}
 	for i := range results {
 		st.runs[results[i].Name] = &results[i]
 	}
@@ -296,7 +300,7 @@ func (c *Assertions) evaluate(results []RunResult, skipped map[string]bool, prev
 				r.Detail = "error: " + cleanErr(err)
 			default:
 				r.Passed, _ = v.(bool)
-				r.Detail = explain(a.spec.Expr, st, e)
+				r.Detail = explain(a.spec.Expr, e)
 				if len(st.reasons) > 0 {
 					r.Detail = strings.TrimPrefix(r.Detail+"; "+strings.Join(st.reasons, "; "), "; ")
 				}
@@ -324,13 +328,13 @@ var comparisonOps = []string{"<", "<=", ">", ">=", "==", "!="}
 // explain shows the values an expression compared: each comparison outside
 // a predicate as `left op right: lv op rv`, and for all/any/none/one over the
 // runs, the runs the predicate was false for.
-func explain(src string, st *evalState, e map[string]any) string {
+func explain(src string, e map[string]any) string {
 	tree, err := parser.Parse(src)
 	if err != nil {
 		return ""
 	}
 	value := func(n ast.Node) (string, bool) {
-		p, err := expr.Compile(n.String(), options(st, e)...)
+		p, err := expr.Compile(n.String(), options(e)...)
 		if err != nil {
 			return "", false
 		}
