@@ -13,6 +13,7 @@ import (
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/parser"
 
+	"github.com/scenrun/scenrun/fsm"
 	"github.com/scenrun/scenrun/scenario"
 )
 
@@ -55,7 +56,7 @@ func resultTypes() []resultType {
 		{statType, "a segment", "segment"},
 		{reflect.TypeFor[Measurement](), "a trial", "trial"},
 		{reflect.TypeFor[BatchStats](), "a run's batches", "batches"},
-		{reflect.TypeFor[Pragma](), "a pragma", "pragma"},
+		{reflect.TypeFor[fsm.Pragma](), "a pragma", "pragma"},
 		{reflect.TypeFor[Interval](), "an interval", "interval"},
 		{reflect.TypeFor[LatencyCDF](), "a run's latency_cdf", "latency_cdf"},
 		{reflect.TypeFor[Throughput](), "a run's throughput", "throughput"},
