@@ -161,7 +161,7 @@ func checkGolden(t *testing.T, path, got string) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v (run go test ./engine -run Report -update to create it)", err)
+		t.Fatalf("%v (run go test ./engine/report -update to create it)", err)
 	}
 	if got != string(want) {
 		t.Errorf("output differs from %s (-want +got):\n%s", path, lineDiff(string(want), got))
