@@ -157,6 +157,7 @@ func (p *parser) parse(data []byte, sets []string) *Spec {
 		p.decodeProfiles(n)
 	}
 	s.Profiles = p.profiles
+	s.Workloads = map[string]*Workload{"files": FilesWorkload()}
 
 	s.Defaults = DefaultConfig()
 	if n, ok := given("defaults"); ok {

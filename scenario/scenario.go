@@ -69,8 +69,24 @@ type Latency struct {
 type Profile struct {
 	Name           string
 	Upload, Import Latency
-	ErrorRate      float64 // 0..1
-	Builtin        bool
+	// Calls are the latencies of calls under other names (SPEC §9: a
+	// workload step's `call`); upload and import are always defined.
+	Calls     map[string]Latency
+	ErrorRate float64 // 0..1, for every call
+	Builtin   bool
+}
+
+// Call is the latency of the call named name, and whether the profile
+// defines it (upload and import always are).
+func (p Profile) Call(name string) (Latency, bool) {
+	switch name {
+	case "upload":
+		return p.Upload, true
+	case "import":
+		return p.Import, true
+	}
+	l, ok := p.Calls[name]
+	return l, ok
 }
 
 // Config is one run's configuration. A zero Timeout means none.
@@ -88,6 +104,12 @@ type Config struct {
 	KeepDB               bool
 	SetupSQL, ConnectSQL []string
 	Processes            int
+	Workload             string        // a name of Spec.Workloads; default "files"
+	BusyRetries          int           // how often a step that met a busy error is tried again
+	BusyBackoff          time.Duration // the pause before each such try
+	Database             string        // one of Databases; default "sqlite"
+	Postgres             string        // the server URL of a postgres run; default $SCENRUN_POSTGRES_URL
+	Isolation            string        // postgres only: one of Isolations; default read_committed
 }
 
 // DefaultConfig is the configuration a spec's `defaults` start from.
@@ -108,6 +130,9 @@ func DefaultConfig() Config {
 		Repeat:    1,
 		Seed:      42,
 		Processes: 1,
+		Workload:  "files",
+		Database:  "sqlite",
+		Isolation: "read_committed",
 	}
 }
 
@@ -182,9 +207,10 @@ type Spec struct {
 	Version     int
 	Name        string
 	Description string
-	Defaults    Config             // after -set
-	Profiles    map[string]Profile // includes the built-ins
-	Runs        []Run              // explicit runs first, then the matrix, with -set applied
+	Defaults    Config               // after -set
+	Profiles    map[string]Profile   // includes the built-ins
+	Workloads   map[string]*Workload // includes the built-in files
+	Runs        []Run                // explicit runs first, then the matrix, with -set applied
 	Compare     []Compare
 	Gate        Gate
 	Assertions  []Assertion
@@ -208,6 +234,7 @@ var (
 	Connections = []string{"per_file", "per_worker", "shared", "pool", "single_writer"}
 	TxLocks     = []string{"deferred", "immediate", "exclusive"}
 	Dists       = []string{"constant", "uniform", "normal", "lognormal", "exponential"}
+	Isolations  = []string{"read_committed", "repeatable_read", "serializable"}
 )
 
 // DefaultSegments are the segments a comparison shows unless it names its own

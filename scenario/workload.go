@@ -1,0 +1,178 @@
+package scenario
+
+import (
+	_ "embed"
+	"time"
+)
+
+// A Workload is what every item of a run goes through (SPEC §9): the table
+// that holds one row per item, its states, and the steps each item walks,
+// each step one transaction of SQL statements. The file lifecycle of SPEC
+// §5 is the built-in workload `files`; a spec may define others under
+// `workloads:` and a run picks one with the run field `workload`.
+type Workload struct {
+	Name        string
+	Description string
+	// Schema is the SQL run once on every fresh database, by database
+	// ("sqlite", "postgres"); a schema given as one string is under "".
+	Schema map[string]Statement
+	// Table holds one row per item; Key is its key column (the item's number
+	// 0 … files−1, or KeyFormat of it), State its state column, Version an
+	// optional column the engine checks for lost updates ("" when none).
+	Table, Key, State, Version string
+	// KeyFormat, when set, is the fmt format of an item's key from its
+	// number (the built-in files workload's paths, "inbox/file-%07d.pdf");
+	// empty: the key is the number itself.
+	KeyFormat string
+	Seed      Statement // run once per item, untimed; :item and :state
+	States    []string
+	Initial   string
+	Done      []string // states that count as finished (`indexed`)
+	Steps     []Step
+	Readers   *Readers // nil: no read load
+	Builtin   bool
+	Pos       Pos // the workload's name in `workloads:`
+}
+
+// A Step is one transaction of a workload: an item at From moves to To.
+// Call, when set, is a simulated API call made before the step, with the
+// latency the run's profile gives that call; a failed call moves the item to
+// Fail instead (by the default UPDATE). Hold keeps the transaction open that
+// long after its last statement, before COMMIT. SQL empty means the default
+// UPDATE of SPEC §5 on the workload's table.
+type Step struct {
+	Name, From, To string
+	Call, Fail     string
+	Hold           time.Duration
+	SQL            []Statement
+	Pos            Pos // the step's `name` value
+}
+
+// A Statement is one SQL statement of a spec with where its text starts in
+// the file, so that an error in it is reported there. Params are the
+// `:name` parameters it uses, in order of first use, as ParseParams finds
+// them.
+type Statement struct {
+	Text   string
+	Params []string
+	Pos    Pos
+}
+
+// Readers are a read load that runs while the workers run: Count
+// goroutines, each on its own connection, each running SQL then pausing
+// Every (0: back to back).
+type Readers struct {
+	Count int
+	SQL   Statement
+	Every time.Duration
+	Pos   Pos
+}
+
+// StepParams are the parameters every step statement may use, besides the
+// columns of an earlier statement's first row in the same step (SPEC §9).
+// `now` (unix milliseconds) and `version` (the item's version as last
+// committed, where the workload names a version column) are scenrun's own
+// additions, documented in docs/reference.md.
+var StepParams = []string{"item", "worker", "from", "to", "attempt", "now", "version"}
+
+// SeedParams are the parameters a seed statement may use.
+var SeedParams = []string{"item", "state", "now"}
+
+// Databases are the values of the run field `database` (SPEC §10).
+var Databases = []string{"sqlite", "postgres"}
+
+//go:embed files_sqlite.sql
+var filesSchemaSQLite string
+
+//go:embed files_postgres.sql
+var filesSchemaPostgres string
+
+// FilesWorkload is the built-in workload `files`: SPEC §5's file lifecycle,
+// expressed as data on the same machinery as any other workload.
+func FilesWorkload() *Workload {
+	const setTo = "state = :to, version = version + 1, updated_at = :now"
+	const where = " WHERE path = :item AND state = :from AND version = :version"
+	stmt := func(text string) []Statement {
+		return []Statement{{Text: text, Params: ParseParams(text)}}
+	}
+	seed := "INSERT INTO files (path, state, version, created_at, updated_at) VALUES (:item, :state, 0, :now, :now)"
+	return &Workload{
+		Name:        "files",
+		Description: "The file lifecycle of an ingestion pipeline (SPEC §5): untracked → uploading → processing → indexed, or failed.",
+		Schema: map[string]Statement{
+			"sqlite":   {Text: filesSchemaSQLite},
+			"postgres": {Text: filesSchemaPostgres},
+		},
+		Table: "files", Key: "path", State: "state", Version: "version",
+		KeyFormat: "inbox/file-%07d.pdf",
+		Seed:      Statement{Text: seed, Params: ParseParams(seed)},
+		States:    []string{"untracked", "uploading", "processing", "indexed", "failed"},
+		Initial:   "untracked",
+		Done:      []string{"indexed"},
+		Steps: []Step{
+			{Name: "start_upload", From: "untracked", To: "uploading",
+				SQL: stmt("UPDATE files SET " + setTo + ", attempts = attempts + 1, upload_started_at = :now, error = NULL" + where)},
+			{Name: "complete_upload", From: "uploading", To: "processing", Call: "upload", Fail: "failed",
+				SQL: stmt("UPDATE files SET " + setTo + ", upload_id = 'up-' || :attempt, uploaded_at = :now" + where)},
+			{Name: "complete_processing", From: "processing", To: "indexed", Call: "import", Fail: "failed",
+				SQL: stmt("UPDATE files SET " + setTo + ", import_id = 'imp-' || :attempt, indexed_at = :now" + where)},
+		},
+		Builtin: true,
+	}
+}
+
+// ParseParams returns the `:name` parameters of an SQL statement in order of
+// first use, each once. It skips string literals ('…'), quoted identifiers
+// ("…", `…`, […]), comments (-- … and /* … */) and PostgreSQL casts (::).
+func ParseParams(sql string) []string {
+	var out []string
+	seen := map[string]bool{}
+	isStart := func(c byte) bool { return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+	isPart := func(c byte) bool { return isStart(c) || c >= '0' && c <= '9' }
+	for i := 0; i < len(sql); i++ {
+		c := sql[i]
+		switch {
+		case c == '\'' || c == '"' || c == '`':
+			j := i + 1
+			for j < len(sql) {
+				if sql[j] == c {
+					if j+1 < len(sql) && sql[j+1] == c { // a doubled quote
+						j += 2
+						continue
+					}
+					break
+				}
+				j++
+			}
+			i = j
+		case c == '[':
+			for i < len(sql) && sql[i] != ']' {
+				i++
+			}
+		case c == '-' && i+1 < len(sql) && sql[i+1] == '-':
+			for i < len(sql) && sql[i] != '\n' {
+				i++
+			}
+		case c == '/' && i+1 < len(sql) && sql[i+1] == '*':
+			i += 2
+			for i+1 < len(sql) && !(sql[i] == '*' && sql[i+1] == '/') {
+				i++
+			}
+			i++
+		case c == ':' && i+1 < len(sql) && sql[i+1] == ':':
+			i++ // a cast
+		case c == ':' && i+1 < len(sql) && isStart(sql[i+1]):
+			j := i + 1
+			for j < len(sql) && isPart(sql[j]) {
+				j++
+			}
+			name := sql[i+1 : j]
+			if !seen[name] {
+				seen[name] = true
+				out = append(out, name)
+			}
+			i = j - 1
+		}
+	}
+	return out
+}
