@@ -4,31 +4,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/scenrun/scenrun/engine/analysis"
 	"github.com/scenrun/scenrun/engine/report"
 )
-
-// checkReportPaths fails before anything runs when a report could not be
-// written afterwards: -junit's directory must exist.
-func checkReportPaths(c *config) error {
-	// -json FILE never overwrites: refuse before measuring anything rather
-	// than after (SaveJSON still guards against a file made in between).
-	if c.jsonFile != "" && c.jsonFile != "-" {
-		if _, err := os.Lstat(c.jsonFile); err == nil {
-			return fmt.Errorf("-json %s: file already exists (scenrun never overwrites results)", c.jsonFile)
-		}
-	}
-	if c.junit == "" {
-		return nil
-	}
-	dir := filepath.Dir(c.junit)
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		return fmt.Errorf("-junit %s: directory %s does not exist", c.junit, dir)
-	}
-	return nil
-}
 
 // writeReports writes the reports that cover every spec of the command
 // (-junit); it returns the exit code its failures call for.

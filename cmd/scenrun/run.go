@@ -101,7 +101,7 @@ func runSpecs(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		fmt.Fprintf(stderr, "scenrun: %v\n", err)
 		return exitUsage
 	}
-	if err := checkReportPaths(c); err != nil {
+	if err := checkOutputs(c); err != nil {
 		fmt.Fprintf(stderr, "scenrun: %v\n", err)
 		return exitUsage
 	}
@@ -114,6 +114,11 @@ func runSpecs(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		spec, err := scenario.Load(path, c.sets)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
+			bad = true
+			continue
+		}
+		if err := checkResultsName(c, spec.Name); err != nil {
+			fmt.Fprintf(stderr, "scenrun: %v\n", err)
 			bad = true
 			continue
 		}
