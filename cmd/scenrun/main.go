@@ -17,7 +17,14 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGHUP (the terminal went away) stops a run as SIGINT and SIGTERM do:
+	// the results so far are written, the temporary databases removed.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	// A closed stdout or stderr (scenrun spec.yaml | head) must not kill the
+	// run: with SIGPIPE caught, a write to it fails with EPIPE instead, and
+	// the run goes on to write its results (see printFailed). The channel is
+	// never read; signal.Notify drops what does not fit.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	env := environ{
 		stdoutTTY: term.IsTerminal(int(os.Stdout.Fd())),
 		stderrTTY: term.IsTerminal(int(os.Stderr.Fd())),

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"syscall"
 	"time"
 
 	"github.com/scenrun/scenrun/engine"
@@ -211,7 +212,7 @@ func runOne(ctx context.Context, r *engine.Runner, disp *progressDisplay, c *con
 		default:
 			err = report.Render(stdout, res, report.RenderOptions{Format: c.format, Color: env.stdoutTTY && !env.noColor})
 		}
-		if err != nil {
+		if printFailed(err) {
 			fmt.Fprintf(stderr, "scenrun: report: %v\n", err)
 			code = max(code, exitRunFailed)
 		}
@@ -235,7 +236,8 @@ func runOne(ctx context.Context, r *engine.Runner, disp *progressDisplay, c *con
 			}
 		}
 	}
-	if jsonPath != "" {
+	// The path is named only once the file holds these results.
+	if jsonPath != "" && werr == nil {
 		w := stdout
 		if c.format == "json" || c.format == "csv" || c.format == "html" {
 			w = stderr
@@ -249,4 +251,11 @@ func runOne(ctx context.Context, r *engine.Runner, disp *progressDisplay, c *con
 		}
 	}
 	return code, res
+}
+
+// printFailed reports whether err, from writing the report to stdout, is a
+// failure. A closed pipe is not: the reader stopped reading (scenrun | head),
+// the results are in their file, and the run's exit code stands.
+func printFailed(err error) bool {
+	return err != nil && !errors.Is(err, syscall.EPIPE)
 }

@@ -13,16 +13,47 @@ import (
 	"github.com/scenrun/scenrun/engine/analysis"
 )
 
-// TestSignalStopsAndKeepsResults runs the real binary on a scenario whose
-// second run uses the realistic profile (2 s per API call), signals it once
-// that run's database exists, and checks what a user would: exit 130 within
-// a few seconds, the JSON written with interrupted true and the completed
-// first run, and no temporary database left behind.
-func TestSignalStopsAndKeepsResults(t *testing.T) {
+// buildScenrun builds the real binary into a temporary directory.
+func buildScenrun(t *testing.T) string {
+	t.Helper()
 	bin := filepath.Join(t.TempDir(), "scenrun")
 	if b, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, b)
 	}
+	return bin
+}
+
+// waitForDatabase reports whether the named run's temporary database appears
+// under tmp within a minute: the run has started.
+func waitForDatabase(tmp, run string) bool {
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		if m, _ := filepath.Glob(filepath.Join(tmp, "scenrun-"+run+"-*", "scenrun.db")); len(m) > 0 {
+			return true
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return false
+}
+
+// leftIn lists what is left in dir.
+func leftIn(dir string) []string {
+	ents, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// TestSignalStopsAndKeepsResults runs the real binary on a scenario whose
+// second run uses the realistic profile (2 s per API call), signals it
+// (SIGINT, SIGTERM, or SIGHUP as from a closed terminal) once that run's
+// database exists, and checks what a user would: exit 130 within a few
+// seconds, the JSON written with interrupted true and the completed first
+// run, and no temporary database left behind.
+func TestSignalStopsAndKeepsResults(t *testing.T) {
+	bin := buildScenrun(t)
 	spec := writeSpec(t, `version: 1
 name: interrupted
 defaults: {files: 40, concurrency: 10}
@@ -32,7 +63,7 @@ runs:
     profile: realistic
     connection: shared
 `)
-	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
 		t.Run(sig.String(), func(t *testing.T) {
 			tmp, out := t.TempDir(), t.TempDir()
 			jsonPath := filepath.Join(out, "results.json")
@@ -43,17 +74,10 @@ runs:
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			deadline := time.Now().Add(60 * time.Second)
-			for {
-				if m, _ := filepath.Glob(filepath.Join(tmp, "scenrun-slow-*", "scenrun.db")); len(m) > 0 {
-					break
-				}
-				if time.Now().After(deadline) {
-					cmd.Process.Kill()
-					cmd.Wait()
-					t.Fatalf("the slow run never started; stderr %s", stderr.String())
-				}
-				time.Sleep(20 * time.Millisecond)
+			if !waitForDatabase(tmp, "slow") {
+				cmd.Process.Kill()
+				cmd.Wait()
+				t.Fatalf("the slow run never started; stderr %s", stderr.String())
 			}
 			// Let the workers get into their API calls and SQLite writes.
 			time.Sleep(300 * time.Millisecond)
@@ -90,12 +114,8 @@ runs:
 					t.Errorf("slow: got %d of %d indexed, want it cut short", r.Indexed, r.Files)
 				}
 			}
-			if ents, _ := os.ReadDir(tmp); len(ents) != 0 {
-				var names []string
-				for _, e := range ents {
-					names = append(names, e.Name())
-				}
-				t.Errorf("got %v left in TMPDIR, want the temporary databases removed", names)
+			if left := leftIn(tmp); len(left) != 0 {
+				t.Errorf("got %v left in TMPDIR, want the temporary databases removed", left)
 			}
 			if !bytes.Contains(stdout.Bytes(), []byte("interrupted: these results are partial")) {
 				t.Errorf("got stdout\n%s\nwant the partial results noted", stdout.String())
