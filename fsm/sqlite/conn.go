@@ -4,51 +4,43 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
+	"io"
 	"time"
+
+	"github.com/mattn/go-sqlite3"
 
 	"github.com/scenrun/scenrun/fsm"
 )
 
-// updates holds the UPDATE of each transition. Every statement takes the same
-// six parameters: new state, now (unix ms), the transition's argument, path,
-// expected state, expected version.
-var updates = [...]string{
-	fsm.StartUpload:        "attempts = attempts + 1, upload_started_at = ?3, error = NULL",
-	fsm.CompleteUpload:     "upload_id = ?3, uploaded_at = ?2",
-	fsm.CompleteProcessing: "import_id = ?3, indexed_at = ?2",
-	fsm.FailUpload:         "error = ?3, failed_at = ?2",
-	fsm.FailProcessing:     "error = ?3, failed_at = ?2",
-	fsm.Reset:              "upload_id = ?3, import_id = NULL, indexed_at = NULL",
-	fsm.Retry:              "error = ?3",
-	fsm.FailReset:          "error = ?3, failed_at = ?2",
-}
-
-func updateSQL(t fsm.Transition) string {
-	return "UPDATE files SET state = ?1, version = version + 1, updated_at = ?2, " + updates[t] +
-		" WHERE path = ?4 AND state = ?5 AND version = ?6"
-}
-
 // A Conn is one SQLite connection with its statements prepared on it once:
-// BEGIN (as the DB's txlock says), COMMIT and ROLLBACK when it is taken, each
-// transition's UPDATE when it is first used (a per_file connection uses three
-// of the eight). A Conn is not safe for concurrent use: the engine decides
-// who may use it when (a mutex for shared, a pool, a single writer
-// goroutine). A Conn is the fsm.Conn of a DB.
+// BEGIN (as the DB's txlock says), COMMIT and ROLLBACK when it is taken,
+// each transition's statements when it is first used (a per_file connection
+// uses three). A Conn is not safe for concurrent use: the engine decides who
+// may use it when (a mutex for shared, a pool, a single writer goroutine).
+// A Conn is the fsm.Conn of a DB.
 //
 // Apply and ApplyBatch call the driver's prepared statements inside
 // sql.Conn.Raw instead of going through sql.Tx: database/sql's Tx.StmtContext
-// prepared the UPDATE again on every call and BeginTx started a goroutine per
-// transaction to watch ctx (BenchmarkApply: 31 allocations a state change
+// prepared the statement again on every call and BeginTx started a goroutine
+// per transaction to watch ctx (BenchmarkApply: 31 allocations a state change
 // before, 11 after; SQLite's share of its CPU profile went from 68% to 88%).
 // The transaction is still one BEGIN … COMMIT, rolled back on any error, as
-// a tx/defer Rollback would.
+// a tx/defer Rollback would. Named parameters are bound by index: SQLite
+// numbers `:name` parameters in order of first use, which is the order of
+// fsm.Stmt.Params (checked when a statement is prepared), so the driver
+// never looks a name up.
 type Conn struct {
 	c                       *sql.Conn
+	w                       *fsm.Workload
 	begin, commit, rollback driver.StmtExecContext
-	stmts                   [len(updates)]driver.StmtExecContext
+	stmts                   [][]driver.Stmt // per transition, per statement, prepared on first use
+	reader                  driver.Stmt
 	prepared                []driver.Stmt
-	args                    [6]driver.NamedValue
+	args                    []driver.NamedValue
+	cols                    map[string]driver.Value // the first row of a statement that returns rows
+	dest                    []driver.Value
 }
 
 // Conn takes a connection for the caller's exclusive use; Close gives it back
@@ -68,9 +60,9 @@ func (d *DB) conn(ctx context.Context) (*Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect: %w", err)
 	}
-	conn := &Conn{c: c}
-	for k := range conn.args {
-		conn.args[k].Ordinal = k + 1
+	conn := &Conn{c: c, w: d.opts.Workload, cols: map[string]driver.Value{}}
+	if conn.w != nil {
+		conn.stmts = make([][]driver.Stmt, len(conn.w.Transitions))
 	}
 	err = c.Raw(func(dc any) error {
 		prep := func(q string) (driver.StmtExecContext, error) {
@@ -112,52 +104,183 @@ func (c *Conn) Close() error {
 	return c.c.Close()
 }
 
-// exec runs ch's UPDATE, preparing it on first use; dc is the driver
-// connection, held by the caller (inside Raw).
-func (c *Conn) exec(dc any, ch fsm.Change, now int64) error {
-	st := c.stmts[ch.Transition]
-	if st == nil {
-		s, err := dc.(driver.Conn).Prepare(updateSQL(ch.Transition))
-		if err != nil {
-			return fmt.Errorf("prepare %s: %w", ch.Transition, err)
+// prepare prepares one statement on the driver connection dc and checks
+// that SQLite numbers its parameters as st.Params lists them.
+func (c *Conn) prepare(dc any, st *fsm.Stmt) (driver.Stmt, error) {
+	s, err := dc.(driver.ConnPrepareContext).PrepareContext(context.Background(), st.SQL)
+	if err != nil {
+		return nil, &fsm.SQLError{Stmt: st.SQL, Err: err}
+	}
+	c.prepared = append(c.prepared, s)
+	if n := s.NumInput(); n != len(st.Params) {
+		return nil, &fsm.SQLError{Stmt: st.SQL, Err: fmt.Errorf("%d parameters, but %d :name parameters found: use :name parameters only", n, len(st.Params))}
+	}
+	if len(st.Params) > len(c.args) {
+		c.args = make([]driver.NamedValue, len(st.Params))
+		for k := range c.args {
+			c.args[k].Ordinal = k + 1
 		}
-		c.prepared = append(c.prepared, s)
-		st = s.(driver.StmtExecContext)
-		c.stmts[ch.Transition] = st
 	}
-	arg, err := driver.DefaultParameterConverter.ConvertValue(ch.Arg)
+	return s, nil
+}
+
+// transition returns transition t's prepared statements, preparing them on
+// first use.
+func (c *Conn) transition(dc any, t int) ([]driver.Stmt, error) {
+	if sts := c.stmts[t]; sts != nil {
+		return sts, nil
+	}
+	tr := &c.w.Transitions[t]
+	sts := make([]driver.Stmt, len(tr.SQL))
+	for k := range tr.SQL {
+		s, err := c.prepare(dc, &tr.SQL[k])
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", tr.Name, err)
+		}
+		sts[k] = s
+	}
+	c.stmts[t] = sts
+	return sts, nil
+}
+
+// bind fills c.args with the values of params for w.
+func (c *Conn) bind(params []string, w *fsm.Write, now int64) []driver.NamedValue {
+	a := c.args[:len(params)]
+	for k, p := range params {
+		switch p {
+		case "item":
+			a[k].Value = w.Key
+		case "worker":
+			a[k].Value = int64(w.Worker)
+		case "from":
+			a[k].Value = c.w.Def.StateName(w.From)
+		case "to":
+			a[k].Value = c.w.Def.StateName(w.To)
+		case "attempt":
+			a[k].Value = int64(w.Attempt)
+		case "now":
+			a[k].Value = now
+		case "version":
+			a[k].Value = w.Version
+		default:
+			a[k].Value = c.cols[p] // a column of an earlier row; NULL without one
+		}
+	}
+	return a
+}
+
+// unbind drops the references c.args holds to the caller's values.
+func (c *Conn) unbind() {
+	for k := range c.args {
+		c.args[k].Value = nil
+	}
+}
+
+// run runs w's statements on the driver connection dc, inside a transaction
+// the caller began. The last statement must change (or return) exactly one
+// row.
+func (c *Conn) run(dc any, w *fsm.Write, now int64) error {
+	sts, err := c.transition(dc, w.Transition)
 	if err != nil {
-		return fmt.Errorf("%s %s: argument %v: %w", ch.Transition, ch.Path, ch.Arg, err)
+		return err
 	}
-	a := &c.args
-	a[0].Value, a[1].Value, a[2].Value = ch.To.String(), now, arg
-	a[3].Value, a[4].Value, a[5].Value = ch.Path, ch.From.String(), ch.Version
-	res, err := st.ExecContext(context.Background(), a[:])
-	a[2].Value, a[3].Value = nil, nil // hold no reference to the caller's values
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", ch.Transition, ch.Path, err)
+	defer c.unbind()
+	tr := &c.w.Transitions[w.Transition]
+	if len(c.cols) > 0 {
+		clear(c.cols)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", ch.Transition, ch.Path, err)
-	}
-	if n == 0 {
-		return fmt.Errorf("%s %s at %s v%d: %w", ch.Transition, ch.Path, ch.From, ch.Version, fsm.ErrConflict)
+	bg := context.Background()
+	for k := range tr.SQL {
+		st := &tr.SQL[k]
+		args := c.bind(st.Params, w, now)
+		var n int64
+		if st.Rows {
+			rows, err := sts[k].(driver.StmtQueryContext).QueryContext(bg, args)
+			if err != nil {
+				return c.failed(tr.Name, w, err)
+			}
+			n, err = c.readRows(rows)
+			if err != nil {
+				return c.failed(tr.Name, w, err)
+			}
+		} else {
+			res, err := sts[k].(driver.StmtExecContext).ExecContext(bg, args)
+			if err != nil {
+				return c.failed(tr.Name, w, err)
+			}
+			if k == len(tr.SQL)-1 {
+				if n, err = res.RowsAffected(); err != nil {
+					return c.failed(tr.Name, w, err)
+				}
+			}
+		}
+		if k == len(tr.SQL)-1 {
+			switch {
+			case n == 0:
+				return fmt.Errorf("%s %v at %s v%d: %w", tr.Name, w.Key, c.w.Def.StateName(w.From), w.Version, fsm.ErrConflict)
+			case n > 1:
+				return fmt.Errorf("%s %v: the last statement %w (%d): %s", tr.Name, w.Key, fsm.ErrManyRows, n, st.SQL)
+			}
+		}
 	}
 	return nil
 }
 
+// readRows keeps the first row's columns in c.cols and counts the rows.
+func (c *Conn) readRows(rows driver.Rows) (int64, error) {
+	defer rows.Close()
+	names := rows.Columns()
+	if cap(c.dest) < len(names) {
+		c.dest = make([]driver.Value, len(names))
+	}
+	dest := c.dest[:len(names)]
+	var n int64
+	for {
+		err := rows.Next(dest)
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+		if n == 0 {
+			for i, name := range names {
+				if b, ok := dest[i].([]byte); ok {
+					dest[i] = string(b) // the driver reuses its buffer
+				}
+				c.cols[name] = dest[i]
+			}
+		}
+		n++
+	}
+}
+
+// failed wraps a statement's error, marking a busy database.
+func (c *Conn) failed(name string, w *fsm.Write, err error) error {
+	if isBusy(err) {
+		return fmt.Errorf("%s %v: %w: %w", name, w.Key, fsm.ErrBusy, err)
+	}
+	return fmt.Errorf("%s %v: %w", name, w.Key, err)
+}
+
+// isBusy says whether err is SQLite's SQLITE_BUSY or SQLITE_LOCKED, with any
+// extended code (SQLITE_BUSY_SNAPSHOT: a deferred transaction that read an
+// older snapshot cannot write).
+func isBusy(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)
+}
+
 // tx runs fn between BEGIN and COMMIT on the driver connection; any error
 // (of BEGIN, fn or COMMIT) rolls the transaction back. fn's error is
-// returned as is, BEGIN's and COMMIT's wrapped.
+// returned as is, BEGIN's and COMMIT's wrapped (a busy one as fsm.ErrBusy).
 //
 // A ctx that is already done fails before BEGIN. Once begun, the statements
 // run to their end: the driver would watch a cancellable ctx with a
 // goroutine per statement and call sqlite3_interrupt, but SQLite's busy
 // handler never looks at the interrupt flag, so that goroutine cannot cut
-// short the one wait that lasts (a busy wait, at most busy_timeout), and a
-// one-row UPDATE has nothing else to interrupt. The engine checks ctx
-// between state changes.
+// short the one wait that lasts (a busy wait, at most busy_timeout). The
+// engine checks ctx between state changes; a hold watches it.
 func (c *Conn) tx(ctx context.Context, fn func(dc any) error) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("begin: %w", context.Cause(ctx))
@@ -165,6 +288,9 @@ func (c *Conn) tx(ctx context.Context, fn func(dc any) error) error {
 	return c.c.Raw(func(dc any) error {
 		if _, err := c.begin.ExecContext(context.Background(), nil); err != nil {
 			c.rollback.ExecContext(context.Background(), nil) // no-op when BEGIN began nothing
+			if isBusy(err) {
+				return fmt.Errorf("begin: %w: %w", fsm.ErrBusy, err)
+			}
 			return fmt.Errorf("begin: %w", err)
 		}
 		if err := fn(dc); err != nil {
@@ -175,52 +301,144 @@ func (c *Conn) tx(ctx context.Context, fn func(dc any) error) error {
 			// SQLite may leave the transaction open after a failed COMMIT
 			// (SQLITE_BUSY); ROLLBACK ends it either way.
 			c.rollback.ExecContext(context.Background(), nil)
-			return &commitError{err}
+			if isBusy(err) {
+				return fmt.Errorf("commit: %w: %w", fsm.ErrBusy, err)
+			}
+			return fmt.Errorf("commit: %w", err)
 		}
 		return nil
 	})
 }
 
-// commitError marks a failed COMMIT so Apply can tell it from the UPDATE's.
-type commitError struct{ err error }
-
-func (e *commitError) Error() string { return "commit: " + e.err.Error() }
-func (e *commitError) Unwrap() error { return e.err }
-
-// Apply persists one change in its own transaction. It returns when the
-// UPDATE returned and when the COMMIT returned; on a conflict (fsm.ErrConflict)
-// the transaction is rolled back and committed is when the rollback returned.
-// A failure to begin returns the same time for both.
-func (c *Conn) Apply(ctx context.Context, ch fsm.Change) (updated, committed time.Time, err error) {
-	err = c.tx(ctx, func(dc any) error {
-		err := c.exec(dc, ch, time.Now().UnixMilli())
-		updated = time.Now()
-		return err
-	})
-	committed = time.Now()
-	if updated.IsZero() {
-		updated = committed
+// hold keeps the transaction open for d, or until ctx is done.
+func hold(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
 	}
-	return updated, committed, err
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("hold: %w", context.Cause(ctx))
+	}
 }
 
-// ApplyBatch persists changes in one transaction (group commit). updated[i]
-// is when change i's UPDATE returned and errs[i] its conflict, if any: a
-// conflicting change is left out and the rest commit. err is a failure of the
-// whole transaction (nothing committed).
-func (c *Conn) ApplyBatch(ctx context.Context, chs []fsm.Change, updated []time.Time, errs []error) (committed time.Time, err error) {
+// Apply runs w's transition in its own transaction; see fsm.Conn.
+func (c *Conn) Apply(ctx context.Context, w *fsm.Write) (tm fsm.Timing, err error) {
+	err = c.tx(ctx, func(dc any) error {
+		err := c.run(dc, w, time.Now().UnixMilli())
+		tm.Updated = time.Now()
+		tm.Held = tm.Updated
+		if err != nil {
+			return err
+		}
+		err = hold(ctx, c.w.Transitions[w.Transition].Hold)
+		tm.Held = time.Now()
+		return err
+	})
+	tm.Committed = time.Now()
+	if tm.Updated.IsZero() {
+		tm.Updated, tm.Held = tm.Committed, tm.Committed
+	}
+	return tm, err
+}
+
+// ApplyBatch runs ws in one transaction (group commit); see fsm.Conn. A
+// write of more than one statement runs inside a SAVEPOINT, so that its
+// conflict undoes its own statements only; a one-statement write that
+// conflicts changed nothing. A busy error fails the whole transaction.
+func (c *Conn) ApplyBatch(ctx context.Context, ws []fsm.Write, timings []fsm.Timing, errs []error) (committed time.Time, err error) {
 	err = c.tx(ctx, func(dc any) error {
 		now := time.Now().UnixMilli()
-		for i, ch := range chs {
-			errs[i] = c.exec(dc, ch, now)
-			updated[i] = time.Now()
-			if errs[i] != nil && !isConflict(errs[i]) {
-				return errs[i]
+		for i := range ws {
+			multi := len(c.w.Transitions[ws[i].Transition].SQL) > 1
+			if multi {
+				if err := c.exec(dc, "SAVEPOINT w"); err != nil {
+					return err
+				}
+			}
+			errs[i] = c.run(dc, &ws[i], now)
+			timings[i].Updated = time.Now()
+			timings[i].Held = timings[i].Updated
+			if errs[i] != nil {
+				if !errors.Is(errs[i], fsm.ErrConflict) {
+					return errs[i]
+				}
+				if multi {
+					if err := c.exec(dc, "ROLLBACK TO w"); err != nil {
+						return err
+					}
+					if err := c.exec(dc, "RELEASE w"); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			if err := hold(ctx, c.w.Transitions[ws[i].Transition].Hold); err != nil {
+				return err
+			}
+			timings[i].Held = time.Now()
+			if multi {
+				if err := c.exec(dc, "RELEASE w"); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
 	})
-	return time.Now(), err
+	committed = time.Now()
+	for i := range timings {
+		timings[i].Committed = committed
+	}
+	return committed, err
+}
+
+// exec runs a statement without parameters on the driver connection.
+func (c *Conn) exec(dc any, q string) error {
+	if _, err := dc.(driver.ExecerContext).ExecContext(context.Background(), q, nil); err != nil {
+		return fmt.Errorf("%s: %w", q, err)
+	}
+	return nil
+}
+
+// Read runs the workload's reader query once, reading every row.
+func (c *Conn) Read(ctx context.Context) error {
+	if c.w == nil || c.w.Reader == nil {
+		return errors.New("read: the workload has no reader")
+	}
+	if err := ctx.Err(); err != nil {
+		return context.Cause(ctx)
+	}
+	return c.c.Raw(func(dc any) error {
+		if c.reader == nil {
+			s, err := c.prepare(dc, c.w.Reader)
+			if err != nil {
+				return fmt.Errorf("reader: %w", err)
+			}
+			c.reader = s
+		}
+		rows, err := c.reader.(driver.StmtQueryContext).QueryContext(context.Background(), nil)
+		if err != nil {
+			if isBusy(err) {
+				return fmt.Errorf("reader: %w: %w", fsm.ErrBusy, err)
+			}
+			return fmt.Errorf("reader: %w", err)
+		}
+		defer rows.Close()
+		dest := make([]driver.Value, len(rows.Columns()))
+		for {
+			if err := rows.Next(dest); err == io.EOF {
+				return nil
+			} else if err != nil {
+				if isBusy(err) {
+					return fmt.Errorf("reader: %w: %w", fsm.ErrBusy, err)
+				}
+				return fmt.Errorf("reader: %w", err)
+			}
+		}
+	})
 }
 
 // Pragma reads a pragma's value on this connection, as Effective does on the

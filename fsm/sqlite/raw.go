@@ -69,37 +69,50 @@ func RawLoop(ctx context.Context, dir string, opts fsm.Options, files int, mode 
 		return RawResult{}, fmt.Errorf("raw loop: %w", err)
 	}
 	defer conn.Close()
-	steps := [...]struct {
-		t        fsm.Transition
-		from, to fsm.State
-	}{{fsm.StartUpload, fsm.Untracked, fsm.Uploading}, {fsm.CompleteUpload, fsm.Uploading, fsm.Processing}, {fsm.CompleteProcessing, fsm.Processing, fsm.Indexed}}
+	// The steps of the workload's first three transitions: for the files
+	// workload, start_upload, complete_upload, complete_processing, each
+	// one UPDATE.
+	w := opts.Workload
+	if len(w.Transitions) < 3 {
+		return RawResult{}, fmt.Errorf("raw loop: want a workload of three one-statement steps")
+	}
+	steps := w.Transitions[:3]
+	for _, s := range steps {
+		if len(s.SQL) != 1 {
+			return RawResult{}, fmt.Errorf("raw loop: step %s has %d statements, want 1", s.Name, len(s.SQL))
+		}
+	}
 	var res RawResult
 	switch mode {
 	case RawSQL:
-		var stmts [len(steps)]*sql.Stmt
+		var stmts [3]*sql.Stmt
 		for k, s := range steps {
-			if stmts[k], err = conn.PrepareContext(ctx, updateSQL(s.t)); err != nil {
-				return res, fmt.Errorf("raw loop: prepare %s: %w", s.t, err)
+			if stmts[k], err = conn.PrepareContext(ctx, s.SQL[0].SQL); err != nil {
+				return res, fmt.Errorf("raw loop: prepare %s: %w", s.Name, err)
 			}
 			defer stmts[k].Close()
 		}
 		bg := context.Background()
 		start := time.Now()
 		for i := range files {
-			path := fsm.Path(i)
+			key := w.Keys.Key(i)
 			for k, s := range steps {
 				now := time.Now().UnixMilli()
 				tx, err := conn.BeginTx(bg, nil)
 				if err != nil {
 					return res, fmt.Errorf("raw loop: begin: %w", err)
 				}
-				r, err := tx.StmtContext(bg, stmts[k]).ExecContext(bg, s.to.String(), now, rawArg(k, i, now), path, s.from.String(), int64(k))
+				args := make([]any, len(s.SQL[0].Params))
+				for j, p := range s.SQL[0].Params {
+					args[j] = rawArg(w, p, s.TransitionDef, key, k, now)
+				}
+				r, err := tx.StmtContext(bg, stmts[k]).ExecContext(bg, args...)
 				if err == nil {
 					err = affected(r)
 				}
 				if err != nil {
 					tx.Rollback()
-					return res, fmt.Errorf("raw loop: %s %s: %w", s.t, path, err)
+					return res, fmt.Errorf("raw loop: %s %v: %w", s.Name, key, err)
 				}
 				if err := tx.Commit(); err != nil {
 					return res, fmt.Errorf("raw loop: commit: %w", err)
@@ -130,9 +143,9 @@ func RawLoop(ctx context.Context, dir string, opts fsm.Options, files int, mode 
 				return err
 			}
 			defer closeCommit()
-			var stmts [len(steps)]driver.StmtExecContext
+			var stmts [3]driver.StmtExecContext
 			for k, s := range steps {
-				st, closeSt, err := prep(updateSQL(s.t))
+				st, closeSt, err := prep(s.SQL[0].SQL)
 				if err != nil {
 					return err
 				}
@@ -140,21 +153,25 @@ func RawLoop(ctx context.Context, dir string, opts fsm.Options, files int, mode 
 				stmts[k] = st
 			}
 			bg := context.Background()
-			args := make([]driver.NamedValue, 6)
-			for k := range args {
-				args[k].Ordinal = k + 1
+			var args [3][]driver.NamedValue
+			for k, s := range steps {
+				args[k] = make([]driver.NamedValue, len(s.SQL[0].Params))
+				for j := range args[k] {
+					args[k][j].Ordinal = j + 1
+				}
 			}
 			start := time.Now()
 			for i := range files {
-				path := fsm.Path(i)
+				key := w.Keys.Key(i)
 				for k, s := range steps {
 					now := time.Now().UnixMilli()
 					if _, err := begin.ExecContext(bg, nil); err != nil {
 						return fmt.Errorf("raw loop: begin: %w", err)
 					}
-					args[0].Value, args[1].Value, args[2].Value = s.to.String(), now, rawArg(k, i, now)
-					args[3].Value, args[4].Value, args[5].Value = path, s.from.String(), int64(k)
-					r, err := stmts[k].ExecContext(bg, args)
+					for j, p := range s.SQL[0].Params {
+						args[k][j].Value = rawArg(w, p, s.TransitionDef, key, k, now)
+					}
+					r, err := stmts[k].ExecContext(bg, args[k])
 					if err == nil {
 						err = affected(r)
 					}
@@ -163,7 +180,7 @@ func RawLoop(ctx context.Context, dir string, opts fsm.Options, files int, mode 
 					}
 					if err != nil {
 						dc.(driver.ExecerContext).ExecContext(bg, "ROLLBACK", nil)
-						return fmt.Errorf("raw loop: %s %s: %w", s.t, path, err)
+						return fmt.Errorf("raw loop: %s %v: %w", s.Name, key, err)
 					}
 					res.Transitions++
 				}
@@ -178,16 +195,22 @@ func RawLoop(ctx context.Context, dir string, opts fsm.Options, files int, mode 
 	return res, err
 }
 
-// rawArg is the argument the engine records for step k of file i: the start
-// time, the upload id, the import id.
-func rawArg(k, i int, now int64) any {
-	switch k {
-	case 0:
+// rawArg is the value of parameter p of step k of the item with key: what
+// the engine binds for the first attempt.
+func rawArg(w *fsm.Workload, p string, t fsm.TransitionDef, key any, k int, now int64) any {
+	switch p {
+	case "item":
+		return key
+	case "from":
+		return w.Def.StateName(t.From)
+	case "to":
+		return w.Def.StateName(t.To)
+	case "now":
 		return now
-	case 1:
-		return "up-" + strconv.Itoa(i) + "-0"
+	case "version":
+		return int64(k)
 	}
-	return "imp-" + strconv.Itoa(i) + "-0"
+	return int64(0) // attempt, worker
 }
 
 func affected(r interface{ RowsAffected() (int64, error) }) error {

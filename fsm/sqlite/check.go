@@ -1,0 +1,76 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+
+	"github.com/scenrun/scenrun/fsm"
+)
+
+// Check builds w's schema and seeds two items on a fresh in-memory
+// database, then prepares every transition's statements and the reader's:
+// what `validate` and every run do before anything runs, so that an SQL
+// error is a spec error at the statement's position. setupSQL (the run's
+// setup_sql) runs after the schema, as it does in a trial. Each problem is
+// an *fsm.StmtError; they come back joined.
+func Check(ctx context.Context, w *fsm.Workload, setupSQL []string) error {
+	db, err := Open(ctx, fsm.Options{Path: ":memory:", Workload: w})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	// One connection: every connection to :memory: is a database of its own.
+	db.db.SetMaxOpenConns(1)
+	conn, err := db.conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	var errs []error
+	err = conn.c.Raw(func(dc any) error {
+		if _, err := dc.(driver.ExecerContext).ExecContext(ctx, w.Schema, nil); err != nil {
+			return &fsm.StmtError{Part: "schema", Err: err}
+		}
+		for _, s := range setupSQL {
+			if _, err := dc.(driver.ExecerContext).ExecContext(ctx, s, nil); err != nil {
+				return &fsm.StmtError{Part: "setup_sql", Err: err}
+			}
+		}
+		if err := conn.seed(dc, 2); err != nil {
+			var se *fsm.SQLError
+			if errors.As(err, &se) {
+				err = se.Err
+			}
+			errs = append(errs, &fsm.StmtError{Part: "seed", Err: err})
+		}
+		for t := range w.Transitions {
+			for k := range w.Transitions[t].SQL {
+				if _, err := conn.prepare(dc, &w.Transitions[t].SQL[k]); err != nil {
+					var se *fsm.SQLError
+					if errors.As(err, &se) {
+						err = se.Err
+					}
+					errs = append(errs, &fsm.StmtError{Part: "transition", Transition: t, Index: k, Err: err})
+				}
+			}
+		}
+		if w.Reader != nil {
+			if _, err := conn.prepare(dc, w.Reader); err != nil {
+				var se *fsm.SQLError
+				if errors.As(err, &se) {
+					err = se.Err
+				}
+				errs = append(errs, &fsm.StmtError{Part: "reader", Err: err})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	return nil
+}
