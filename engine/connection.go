@@ -25,7 +25,7 @@ type session interface {
 	// startFile and endFile bracket one file's lifecycle: per_file opens and
 	// closes its connection there.
 	startFile(ctx context.Context) error
-	apply(ctx context.Context, ch fsm.Change) (updated, committed time.Time, err error)
+	apply(ctx context.Context, w *fsm.Write) (fsm.Timing, error)
 	endFile() error
 	close() error
 }
@@ -47,8 +47,8 @@ func (s *perFileSession) startFile(ctx context.Context) (err error) {
 	return err
 }
 
-func (s *perFileSession) apply(ctx context.Context, ch fsm.Change) (time.Time, time.Time, error) {
-	return s.conn.Apply(ctx, ch)
+func (s *perFileSession) apply(ctx context.Context, w *fsm.Write) (fsm.Timing, error) {
+	return s.conn.Apply(ctx, w)
 }
 
 func (s *perFileSession) endFile() error {
@@ -79,8 +79,8 @@ func (perWorker) batches() *analysis.BatchStats { return nil }
 type connSession struct{ conn fsm.Conn }
 
 func (connSession) startFile(context.Context) error { return nil }
-func (s connSession) apply(ctx context.Context, ch fsm.Change) (time.Time, time.Time, error) {
-	return s.conn.Apply(ctx, ch)
+func (s connSession) apply(ctx context.Context, w *fsm.Write) (fsm.Timing, error) {
+	return s.conn.Apply(ctx, w)
 }
 func (connSession) endFile() error { return nil }
 func (s connSession) close() error { return s.conn.Close() }
@@ -100,10 +100,10 @@ func (*shared) batches() *analysis.BatchStats              { return nil }
 type sharedSession struct{ w *shared }
 
 func (sharedSession) startFile(context.Context) error { return nil }
-func (s sharedSession) apply(ctx context.Context, ch fsm.Change) (time.Time, time.Time, error) {
+func (s sharedSession) apply(ctx context.Context, w *fsm.Write) (fsm.Timing, error) {
 	s.w.mu.Lock()
 	defer s.w.mu.Unlock()
-	return s.w.conn.Apply(ctx, ch)
+	return s.w.conn.Apply(ctx, w)
 }
 func (sharedSession) endFile() error { return nil }
 func (sharedSession) close() error   { return nil }
@@ -144,16 +144,16 @@ func (*pool) batches() *analysis.BatchStats { return nil }
 type poolSession struct{ p *pool }
 
 func (poolSession) startFile(context.Context) error { return nil }
-func (s poolSession) apply(ctx context.Context, ch fsm.Change) (time.Time, time.Time, error) {
+func (s poolSession) apply(ctx context.Context, w *fsm.Write) (fsm.Timing, error) {
 	var c fsm.Conn
 	select {
 	case c = <-s.p.conns:
 	case <-ctx.Done():
 		t := time.Now()
-		return t, t, ctx.Err()
+		return fsm.Timing{Updated: t, Held: t, Committed: t}, ctx.Err()
 	}
 	defer func() { s.p.conns <- c }()
-	return c.Apply(ctx, ch)
+	return c.Apply(ctx, w)
 }
 func (poolSession) endFile() error { return nil }
 func (poolSession) close() error   { return nil }
@@ -174,13 +174,13 @@ type singleWriter struct {
 }
 
 type swRequest struct {
-	ch    fsm.Change
+	w     fsm.Write
 	reply chan swReply
 }
 
 type swReply struct {
-	updated, committed time.Time
-	err                error
+	timing fsm.Timing
+	err    error
 }
 
 func newSingleWriter(ctx context.Context, db fsm.Store, batchSize int) (*singleWriter, error) {
@@ -196,8 +196,8 @@ func newSingleWriter(ctx context.Context, db fsm.Store, batchSize int) (*singleW
 func (w *singleWriter) loop(ctx context.Context) {
 	defer close(w.done)
 	batch := make([]swRequest, 0, w.batchSize)
-	chs := make([]fsm.Change, 0, w.batchSize)
-	updated := make([]time.Time, w.batchSize)
+	ws := make([]fsm.Write, 0, w.batchSize)
+	timings := make([]fsm.Timing, w.batchSize)
 	errs := make([]error, w.batchSize)
 	for first := range w.reqs {
 		batch = append(batch[:0], first)
@@ -213,12 +213,12 @@ func (w *singleWriter) loop(ctx context.Context) {
 				break fill
 			}
 		}
-		chs = chs[:0]
+		ws = ws[:0]
 		for _, r := range batch {
-			chs = append(chs, r.ch)
+			ws = append(ws, r.w)
 		}
 		n := len(batch)
-		committed, err := w.conn.ApplyBatch(ctx, chs, updated[:n], errs[:n])
+		committed, err := w.conn.ApplyBatch(ctx, ws, timings[:n], errs[:n])
 		if err == nil {
 			w.stats.Count++
 			w.sum += n
@@ -229,12 +229,13 @@ func (w *singleWriter) loop(ctx context.Context) {
 			if e == nil {
 				e = errs[i]
 			}
-			u := updated[i]
-			if u.IsZero() { // the batch failed before this change's UPDATE ran
-				u = committed
+			tm := timings[i]
+			if tm.Updated.IsZero() { // the batch failed before this write's statements ran
+				tm.Updated, tm.Held = committed, committed
 			}
-			r.reply <- swReply{updated: u, committed: committed, err: e}
-			updated[i], errs[i] = time.Time{}, nil
+			tm.Committed = committed
+			r.reply <- swReply{timing: tm, err: e}
+			timings[i], errs[i] = fsm.Timing{}, nil
 		}
 	}
 }
@@ -263,17 +264,17 @@ type swSession struct {
 }
 
 func (*swSession) startFile(context.Context) error { return nil }
-func (s *swSession) apply(ctx context.Context, ch fsm.Change) (time.Time, time.Time, error) {
+func (s *swSession) apply(ctx context.Context, w *fsm.Write) (fsm.Timing, error) {
 	select {
-	case s.w.reqs <- swRequest{ch: ch, reply: s.reply}:
+	case s.w.reqs <- swRequest{w: *w, reply: s.reply}:
 	case <-ctx.Done():
 		t := time.Now()
-		return t, t, ctx.Err()
+		return fsm.Timing{Updated: t, Held: t, Committed: t}, ctx.Err()
 	}
 	// The writer always answers a request it took, even when ctx ends, so
 	// waiting here cannot hang.
 	r := <-s.reply
-	return r.updated, r.committed, r.err
+	return r.timing, r.err
 }
 func (*swSession) endFile() error { return nil }
 func (*swSession) close() error   { return nil }

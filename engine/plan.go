@@ -26,7 +26,7 @@ const calibrationRounds = 3
 // runs, the figures an analysis.CalibrationPoint holds (the model is in
 // engine/analysis/plan.go).
 // workerCmd is Options.WorkerCommand, for runs with processes > 1.
-func Calibrate(ctx context.Context, runs []scenario.Run, profiles map[string]scenario.Profile, tmpDir string, workerCmd []string) (*analysis.Calibration, error) {
+func Calibrate(ctx context.Context, runs []scenario.Run, profiles map[string]scenario.Profile, workloads map[string]*scenario.Workload, tmpDir string, workerCmd []string) (*analysis.Calibration, error) {
 	start := time.Now()
 	cal := &analysis.Calibration{Points: map[string]analysis.CalibrationPoint{}}
 	constant := func(d time.Duration) scenario.Profile {
@@ -38,7 +38,7 @@ func Calibrate(ctx context.Context, runs []scenario.Run, profiles map[string]sce
 		cr.Config.Files = calibrationFiles(run.Config.Files, run.Config.Concurrency)
 		cr.Config.Retries, cr.Config.Timeout, cr.Config.KeepDB = 0, 0, false
 		t0 := time.Now()
-		out := runTrial(ctx, cr, prof, 1, tmpDir, workerCmd, nil)
+		out := runTrial(ctx, cr, prof, workloads[run.Config.Workload], 1, tmpDir, workerCmd, nil)
 		cal.Trials++
 		if out.err != nil {
 			return analysis.Measurement{}, 0, fmt.Errorf("calibrate %s: %w", run.Name, out.err)

@@ -51,12 +51,14 @@ const stderrTail = 4 << 10
 
 // A workerJob is what a worker process is told to do.
 type workerJob struct {
-	Path    string           `json:"path"`
-	Config  scenario.Config  `json:"config"` // Concurrency is this process's share
-	Profile scenario.Profile `json:"profile"`
-	Scale   float64          `json:"scale"`
-	Part    int              `json:"part"`  // this process works files i with i % Parts == Part
-	Parts   int              `json:"parts"` // processes in the run
+	Path       string             `json:"path"`
+	Config     scenario.Config    `json:"config"` // Concurrency is this process's share
+	Profile    scenario.Profile   `json:"profile"`
+	Workload   *scenario.Workload `json:"workload"`
+	Scale      float64            `json:"scale"`
+	Part       int                `json:"part"`        // this process works files i with i % Parts == Part
+	Parts      int                `json:"parts"`       // processes in the run
+	WorkerBase int                `json:"worker_base"` // the number of this process's first worker
 }
 
 // A workerMsg is one line a worker process sends back.
@@ -70,11 +72,15 @@ type workerMsg struct {
 	DBTotal   float64 `json:"db,omitempty"`
 	Dispatch  float64 `json:"disp,omitempty"`
 	API       float64 `json:"api,omitempty"`
+	Hold      float64 `json:"hold,omitempty"`
 	Total     float64 `json:"total,omitempty"`
 	Committed int32   `json:"n,omitempty"`
 	Final     string  `json:"final,omitempty"`
 	Err       string  `json:"err,omitempty"`
 	Conflict  bool    `json:"conflict,omitempty"`
+	Busy      int32   `json:"busy,omitempty"`    // busy errors
+	Retried   int32   `json:"retried,omitempty"` // tries after them
+	BusyStop  bool    `json:"busy_stop,omitempty"`
 
 	// end
 	Batches  *analysis.BatchStats `json:"batches,omitempty"`
@@ -84,8 +90,8 @@ type workerMsg struct {
 
 // dbOptions are the options every connection of a run is opened with, in
 // the parent and in every worker process alike.
-func dbOptions(path string, cfg scenario.Config) fsm.Options {
-	return fsm.Options{Path: path, Pragmas: cfg.Pragmas, TxLock: cfg.TxLock, ConnectSQL: cfg.ConnectSQL}
+func dbOptions(path string, cfg scenario.Config, w *fsm.Workload) fsm.Options {
+	return fsm.Options{Path: path, Pragmas: cfg.Pragmas, TxLock: cfg.TxLock, ConnectSQL: cfg.ConnectSQL, Workload: w}
 }
 
 // share is process k's part of n of total: the remainder goes to the first.
@@ -132,8 +138,9 @@ type proc struct {
 // perr a process that could not be started, failed or broke the protocol.
 func (t *trial) workProcesses(ctx context.Context, db fsm.Store, cmd []string) (elapsed time.Duration, walEnd int64, batches *analysis.BatchStats, werr, perr error) {
 	n := t.cfg.Processes
+	walNow := func() int64 { n, _ := db.WALSize(); return n }
 	if len(cmd) == 0 {
-		return 0, db.WALSize(), nil, nil, errors.New("processes: no worker command to start worker processes with")
+		return 0, walNow(), nil, nil, errors.New("processes: no worker command to start worker processes with")
 	}
 	procs := make([]*proc, 0, n)
 	stopAll := func() {
@@ -141,10 +148,12 @@ func (t *trial) workProcesses(ctx context.Context, db fsm.Store, cmd []string) (
 			p.stdin.Close()
 		}
 	}
+	base := 0
 	for k := range n {
 		cfg := t.cfg
 		cfg.Concurrency = share(t.cfg.Concurrency, k, n)
-		job, err := json.Marshal(workerJob{Path: db.Path(), Config: cfg, Profile: t.profile, Scale: t.scale, Part: k, Parts: n})
+		job, err := json.Marshal(workerJob{Path: db.Path(), Config: cfg, Profile: t.profile, Workload: t.wl.Source, Scale: t.scale, Part: k, Parts: n, WorkerBase: base})
+		base += cfg.Concurrency
 		if err == nil {
 			var p *proc
 			p, err = t.startProc(k, cmd, job)
@@ -158,7 +167,7 @@ func (t *trial) workProcesses(ctx context.Context, db fsm.Store, cmd []string) (
 				<-p.done
 				p.cmd.Wait()
 			}
-			return 0, db.WALSize(), nil, nil, fmt.Errorf("process %d of %d: %w", k+1, n, err)
+			return 0, walNow(), nil, nil, fmt.Errorf("process %d of %d: %w", k+1, n, err)
 		}
 	}
 
@@ -217,7 +226,7 @@ func (t *trial) workProcesses(ctx context.Context, db fsm.Store, cmd []string) (
 		}
 		stopAll()
 		waitAll()
-		return 0, db.WALSize(), nil, nil, failure(p)
+		return 0, walNow(), nil, nil, failure(p)
 	}
 	start := time.Now()
 	if t.workersStarted != nil {
@@ -243,7 +252,7 @@ func (t *trial) workProcesses(ctx context.Context, db fsm.Store, cmd []string) (
 	elapsed = last.Sub(start)
 	// The parent holds connections of its own, so no worker's closing
 	// checkpoints and removes the WAL before it is measured.
-	walEnd = db.WALSize()
+	walEnd = walNow()
 	waitAll()
 
 	var closeErrs []error
@@ -364,18 +373,22 @@ func (t *trial) take(k int, m *workerMsg) error {
 	if i < 0 || i >= t.cfg.Files || i%t.cfg.Processes != k {
 		return fmt.Errorf("record for file %d, which is not this process's", i)
 	}
-	st, err := fsm.ParseState(m.Final)
+	st, err := t.wl.Def.ParseState(m.Final)
 	if err != nil {
 		return fmt.Errorf("file %d: %w", i, err)
 	}
-	t.lockWait[i], t.dbTotal[i], t.dispatch[i], t.api[i], t.total[i] = m.LockWait, m.DBTotal, m.Dispatch, m.API, m.Total
+	t.lockWait[i], t.dbTotal[i], t.dispatch[i], t.api[i], t.hold[i], t.total[i] = m.LockWait, m.DBTotal, m.Dispatch, m.API, m.Hold, m.Total
 	t.committed[i] = m.Committed
 	t.final[i] = st
+	t.busy[i], t.busyRetried[i] = m.Busy, m.Retried
 	t.transitions.Add(int64(m.Committed))
 	if m.Conflict {
 		t.conflicts.Add(1)
 	}
-	if m.Err != "" {
+	switch {
+	case m.BusyStop:
+		t.stopped(i, &busyStopError{errors.New(m.Err)})
+	case m.Err != "":
 		t.fail(i, errors.New(m.Err))
 	}
 	t.done.Add(1)
@@ -417,13 +430,20 @@ func Worker(ctx context.Context, in io.Reader, out io.Writer) error {
 		}
 	}
 
-	db, err := sqlite.Open(ctx, dbOptions(job.Path, job.Config))
+	if job.Workload == nil {
+		return errors.New("bad job: no workload")
+	}
+	cw, err := job.Workload.Compile(job.Config.Database)
+	if err != nil {
+		return err
+	}
+	db, err := sqlite.Open(ctx, dbOptions(job.Path, job.Config, cw.Workload))
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	t := newTrial(job.Config, job.Profile, job.Scale)
-	t.part, t.parts = job.Part, job.Parts
+	t := newTrial(job.Config, job.Profile, cw, job.Scale)
+	t.part, t.parts, t.workerBase = job.Part, job.Parts, job.WorkerBase
 	w, err := newWriter(ctx, job.Config.Connection, db, job.Config.PoolSize, job.Config.BatchSize)
 	if err != nil {
 		return fmt.Errorf("%s: %w", job.Config.Connection, err)
@@ -444,8 +464,9 @@ func Worker(ctx context.Context, in io.Reader, out io.Writer) error {
 			m.Conflict = errors.Is(err, fsm.ErrConflict)
 		}
 		if i >= 0 {
-			m.LockWait, m.DBTotal, m.Dispatch, m.API, m.Total = t.lockWait[i], t.dbTotal[i], t.dispatch[i], t.api[i], t.total[i]
-			m.Committed, m.Final = t.committed[i], t.final[i].String()
+			m.LockWait, m.DBTotal, m.Dispatch, m.API, m.Hold, m.Total = t.lockWait[i], t.dbTotal[i], t.dispatch[i], t.api[i], t.hold[i], t.total[i]
+			m.Committed, m.Final = t.committed[i], cw.Def.StateName(t.final[i])
+			m.Busy, m.Retried, m.BusyStop = t.busy[i], t.busyRetried[i], t.busyStop[i]
 		}
 		send(m)
 	}

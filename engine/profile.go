@@ -130,7 +130,7 @@ func (r *Runner) profiledTrial(ctx context.Context, run scenario.Run, k, n int, 
 		return trialOutcome{err: err}
 	}
 	defer p.stop()
-	out := runTrial(ctx, run, prof, r.opts.TimeScale, r.opts.TempDir, r.opts.WorkerCommand, started)
+	out := runTrial(ctx, run, prof, r.spec.Workloads[run.Config.Workload], r.opts.TimeScale, r.opts.TempDir, r.opts.WorkerCommand, started)
 	if err := p.stop(); err != nil && out.err == nil {
 		out.err = err
 	}

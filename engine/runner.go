@@ -214,7 +214,7 @@ func (r *Runner) trial(ctx context.Context, s *analysis.RunTrials, k, n int, war
 	if r.opts.ProfileDir != "" && !warm {
 		out = r.profiledTrial(ctx, s.Run, k, n, profile, started)
 	} else {
-		out = runTrial(ctx, s.Run, profile, r.opts.TimeScale, r.opts.TempDir, r.opts.WorkerCommand, started)
+		out = runTrial(ctx, s.Run, profile, r.spec.Workloads[s.Run.Config.Workload], r.opts.TimeScale, r.opts.TempDir, r.opts.WorkerCommand, started)
 	}
 	if out.dbPath != "" {
 		s.DBPath = out.dbPath

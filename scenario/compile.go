@@ -12,6 +12,7 @@ import (
 // map from the workload's steps to its transitions.
 type Compiled struct {
 	*fsm.Workload
+	Source *Workload // what it was compiled from
 	// Step k of the workload is transition k; FailOf[k] is the transition
 	// a failed call of step k takes (-1: none), RetryOf[s] the transition
 	// from fail state s back to the initial state (-1: none).
@@ -52,6 +53,7 @@ func (w *Workload) Compile(database string) (*Compiled, error) {
 			Schema: schema.Text, Table: w.Table, Key: w.Key, State: w.State, Version: w.Version,
 			Keys: keys, Seed: stmtOf(w.Seed), Def: &fsm.Definition{States: w.States},
 		},
+		Source:  w,
 		RetryOf: map[fsm.State]int{},
 		Done:    make([]bool, len(w.States)),
 	}

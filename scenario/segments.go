@@ -25,6 +25,8 @@ var SegmentTable = []Segment{
 		"what a user of the pipeline waits for one file"},
 	{"fsm_net_ms", "total_wall_ms − mock_api_ms",
 		"everything but the API: database, dispatch, hand-offs and scheduling"},
+	{"hold_ms", "the steps' holds: time inside a transaction after its last statement, before COMMIT (counted in db_total_ms too)",
+		"how long the item kept its write lock while doing other work, as an async app does between UPDATE and COMMIT"},
 }
 
 // segmentNames lists the names of SegmentTable in order.

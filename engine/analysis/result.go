@@ -64,6 +64,7 @@ type Segments struct {
 	MockAPI     Stat `json:"mock_api_ms" expr:"mock_api_ms"`
 	TotalWall   Stat `json:"total_wall_ms" expr:"total_wall_ms"`
 	FSMNet      Stat `json:"fsm_net_ms" expr:"fsm_net_ms"`
+	Hold        Stat `json:"hold_ms" expr:"hold_ms"`
 }
 
 // segmentFields maps a segment's name to its field's index in Segments,
@@ -161,6 +162,21 @@ type Measurement struct {
 	States               map[string]int `json:"states" expr:"states"`       // files per state at the end
 	Batches              *BatchStats    `json:"batches,omitempty" expr:"batches"`
 	FileErrors           int            `json:"file_errors" expr:"file_errors"` // files that ended on an error
+	// BusyErrors are statements the database refused as busy (SPEC §9);
+	// BusyRetries the tries that followed one.
+	BusyErrors  int64 `json:"busy_errors" expr:"busy_errors"`
+	BusyRetries int64 `json:"busy_retries" expr:"busy_retries"`
+	// WALSizeMaxBytes is the write-ahead log's largest size during the
+	// trial, sampled every 10 ms; nil outside WAL mode.
+	WALSizeMaxBytes *int64 `json:"wal_size_max_bytes" expr:"wal_size_max_bytes"`
+	Reads           *Reads `json:"reads,omitempty" expr:"reads"` // with readers
+}
+
+// Reads is what a workload's readers did while the workers ran.
+type Reads struct {
+	Queries int64 `json:"queries" expr:"queries"`
+	Errors  int64 `json:"errors" expr:"errors"`
+	ReadMS  Stat  `json:"read_ms" expr:"read_ms"`
 }
 
 // A RunResult is one run of a spec: its configuration, its figures and, with
