@@ -504,7 +504,7 @@ func (p *parser) checkRuns(s *Spec, given []origins) {
 		}
 		if _, ok := w.Schema[""]; !ok && wn.schema != nil && wn.schema.Kind == yaml.MappingNode {
 			if _, ok := w.Schema[c.Database]; !ok {
-				add(origin{node: wn.schema}, r.Name, "schema: no "+c.Database+" schema, but %s run workload "+quote(w.Name)+" on "+c.Database)
+				add(origin{node: wn.schema}, r.Name, "schema: no "+c.Database+" schema, but workload "+quote(w.Name)+" is run on "+c.Database+" by %s")
 			}
 		}
 		pr, ok := s.Profiles[c.Profile]
