@@ -20,6 +20,8 @@
 //   - A matrix run starts from the same defaults (with -set applied) and takes
 //     the matrix values for the keys the matrix varies; for those keys the
 //     matrix value wins over a -set.
+//   - -set gate.alpha=… and -set gate.noise_floor_pct=… replace the gate's
+//     fields after the file's gate.
 //
 // Pragmas merge rather than replace: a `pragmas` mapping (in defaults, in a
 // run, or a -set pragmas.NAME=VALUE) is laid over the pragmas it starts from.
@@ -29,6 +31,36 @@
 // busy timeout, and there is no way to drop a built-in pragma, only to set it
 // to another value (journal_mode: delete). Pragma names are case-insensitive
 // and stored in lower case.
+//
+// Workloads (SPEC §9) are data: `workloads:` maps a name to a Workload
+// (schema, table, states, steps of SQL statements, optional readers), and
+// the run field `workload` picks one; the built-in `files` (FilesWorkload)
+// is always present and cannot be redefined. Everything that can be checked
+// without a database is checked here: states named in initial, done, from,
+// to and fail exist; each step starts where the previous one ended (the
+// first at initial); fail needs a call; the call is defined by the profile
+// of every run that uses the workload, and a call that can fail (error_rate
+// > 0) has a fail state; parameters are those SPEC §9 allows. A step's
+// statement may also use the columns of an earlier statement's first row,
+// which only the database knows for sure: resultColumns reads them from the
+// select or RETURNING list by a simple rule that errs on the side of
+// allowing (SELECT * allows everything after it). The SQL itself is not
+// checked here; every Statement carries the file position where its text
+// starts (for a `|` or `>` block, the first line of the content) and maps
+// any offset in its text back into the file (Statement.PosAt), so that the
+// engine can report SQLite's errors at the right line and column.
+//
+// Some rules depend on whether a field was set rather than defaulted
+// (SPEC §10: txlock and pragmas are for sqlite runs, isolation for postgres
+// runs). The parser records where each run's fields were set (defaults, the
+// run, a matrix key or a -set) and reports such a problem once, there,
+// naming the runs concerned. A field set in defaults counts as set for
+// every run. A postgres run without a `postgres` URL takes
+// $SCENRUN_POSTGRES_URL, read at parse time; without either it is an error.
+//
+// Profiles may define latencies under any call name besides upload and
+// import (Profile.Calls); a key that is a near miss of a profile field, or
+// whose value cannot be a latency, is still an unknown field.
 //
 // YAML anchors, aliases and merge keys (<<) are resolved; keys given
 // explicitly win over merged ones.

@@ -84,6 +84,28 @@ var runFields = []runField{
 		}
 	}},
 	intField("processes", 1, 64, func(c *Config) *int { return &c.Processes }),
+	{name: "workload", matrix: true, set: func(p *parser, r report, n *yaml.Node, c *Config) {
+		if v, ok := p.workloadName(r, n); ok {
+			c.Workload = v
+		}
+	}},
+	intField("busy_retries", 0, 1000, func(c *Config) *int { return &c.BusyRetries }),
+	{name: "busy_backoff", matrix: true, set: func(p *parser, r report, n *yaml.Node, c *Config) {
+		if v, ok := durVal(r, "busy_backoff", n); ok {
+			c.BusyBackoff = v
+		}
+	}},
+	enumField("database", Databases, func(c *Config) *string { return &c.Database }),
+	{name: "postgres", set: func(p *parser, r report, n *yaml.Node, c *Config) {
+		if v, ok := strVal(r, "postgres", n); ok {
+			if strings.TrimSpace(v) == "" {
+				r(deref(n), "postgres: want a server URL such as postgres://user@host:5432/db?sslmode=disable, got an empty string")
+				return
+			}
+			c.Postgres = v
+		}
+	}},
+	enumField("isolation", Isolations, func(c *Config) *string { return &c.Isolation }),
 }
 
 func findField(name string) *runField {
@@ -170,9 +192,28 @@ func (p *parser) profileNames() []string {
 	return names
 }
 
+// workloadName decodes a reference to a workload.
+func (p *parser) workloadName(r report, n *yaml.Node) (string, bool) {
+	s, ok := strVal(r, "workload", n)
+	if !ok {
+		return "", false
+	}
+	if _, ok := p.workloads[s]; !ok {
+		var names []string
+		for n := range p.workloads {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		r(deref(n), "workload: "+unknownValue("workload", s, names))
+		return "", false
+	}
+	return s, true
+}
+
 // config decodes the run fields of mapping m over c; skip names the keys
 // that the caller handles itself. context names the mapping in messages.
-func (p *parser) config(r report, m *yaml.Node, c *Config, context string, skip ...string) {
+// It records in given where each field it decodes was set.
+func (p *parser) config(r report, m *yaml.Node, c *Config, given origins, context string, skip ...string) {
 	allowed := append(slices.Clone(skip), fieldNames(false)...)
 	for _, kv := range p.pairs(r, m, false) {
 		if slices.Contains(skip, kv.name) {
@@ -184,22 +225,75 @@ func (p *parser) config(r report, m *yaml.Node, c *Config, context string, skip 
 			continue
 		}
 		f.set(p, r, kv.val, c)
+		given[f.name] = origin{node: kv.key}
 	}
+}
+
+// An origin is where a run field was set explicitly: a key of the file, or
+// a -set override. Rules that depend on whether a field was set rather than
+// defaulted (SPEC §10: txlock and pragmas are SQLite's, isolation
+// PostgreSQL's) report there.
+type origin struct {
+	node *yaml.Node
+	set  string // the -set override, when node is nil
+}
+
+// origins are where the fields of one configuration were set, by field name.
+type origins map[string]origin
+
+func (o origins) clone() origins {
+	out := make(origins, len(o))
+	for k, v := range o {
+		out[k] = v
+	}
+	return out
 }
 
 // setOp is one valid -set override.
 type setOp struct {
+	src    string // the override as given
 	field  *runField
 	pragma string // for pragmas.NAME
+	gate   string // for gate.FIELD; the value is in gateVal
 	val    *yaml.Node
+
+	gateVal float64
 }
 
-func (o setOp) apply(p *parser, c *Config) {
-	if o.field == nil {
-		c.Pragmas = mergePragmas(c.Pragmas, []fsm.Pragma{{Name: o.pragma, Value: o.val.Value}})
+// apply applies a run field's override to c and records it in given; a gate
+// override is applied by applyGate instead.
+func (o setOp) apply(p *parser, c *Config, given origins) {
+	switch {
+	case o.gate != "":
 		return
+	case o.field == nil:
+		c.Pragmas = mergePragmas(c.Pragmas, []fsm.Pragma{{Name: o.pragma, Value: o.val.Value}})
+		given["pragmas"] = origin{set: o.src}
+	default:
+		o.field.set(p, silent, o.val, c)
+		given[o.field.name] = origin{set: o.src}
 	}
-	o.field.set(p, silent, o.val, c)
+}
+
+// applyGate applies a gate override to g.
+func (o setOp) applyGate(g *Gate) {
+	switch o.gate {
+	case "alpha":
+		g.Alpha = o.gateVal
+	case "noise_floor_pct":
+		g.NoiseFloorPct = o.gateVal
+	}
+}
+
+// gateValue decodes the value of gate field name, as in the file.
+func gateValue(r report, name string, n *yaml.Node) (float64, bool) {
+	switch name {
+	case "alpha":
+		return floatVal(r, "alpha", n, func(f float64) bool { return f > 0 && f < 1 }, "(0, 1)")
+	case "noise_floor_pct":
+		return floatVal(r, "noise_floor_pct", n, func(f float64) bool { return f >= 0 && f < 100 }, "[0, 100)")
+	}
+	return 0, false
 }
 
 // parseSet checks one "key=value" override against c.
@@ -226,20 +320,33 @@ func (p *parser) parseSet(s string, c Config) (setOp, bool) {
 			r(nil, fmt.Sprintf("pragmas: %s: want a value, got %s", name, describe(v)))
 			return setOp{}, false
 		}
-		return setOp{pragma: name, val: v}, true
+		return setOp{src: s, pragma: name, val: v}, true
 	}
 	if key == "pragmas" {
 		r(nil, "set one pragma at a time, as pragmas.NAME=VALUE")
 		return setOp{}, false
 	}
+	if name, ok := strings.CutPrefix(key, "gate."); ok {
+		if !slices.Contains(gateFields, name) {
+			unknownField(r, &yaml.Node{Value: name}, "in gate", gateFields)
+			return setOp{}, false
+		}
+		v := setValue(value, false)
+		g, ok := gateValue(r, name, v)
+		return setOp{src: s, gate: name, val: v, gateVal: g}, ok
+	}
+	if key == "gate" {
+		r(nil, "set one gate field at a time, as gate.alpha=VALUE or gate.noise_floor_pct=VALUE")
+		return setOp{}, false
+	}
 	f := findField(key)
 	if f == nil {
-		unknownField(r, &yaml.Node{Value: key}, "", append(fieldNames(false), "pragmas.NAME"))
+		unknownField(r, &yaml.Node{Value: key}, "", append(fieldNames(false), "pragmas.NAME", "gate.alpha", "gate.noise_floor_pct"))
 		return setOp{}, false
 	}
 	v := setValue(value, f.name == "setup_sql" || f.name == "connect_sql")
 	f.set(p, r, v, &c)
-	return setOp{field: f, val: v}, !bad
+	return setOp{src: s, field: f, val: v}, !bad
 }
 
 // setValue reads a -set value as a YAML scalar (or, for a list field, a

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"os"
 	"regexp"
 	"slices"
 	"sort"
@@ -15,10 +16,14 @@ var (
 	specNameRE    = regexp.MustCompile(`^[a-z0-9_-]+$`)
 	runNameRE     = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
 	profileNameRE = runNameRE // profile names end up in matrix run names
+	// Workload names end up in matrix run names too; call names in
+	// profiles only need to be written in a step's call.
+	workloadNameRE = runNameRE
+	callNameRE     = runNameRE
 )
 
 var (
-	topFields       = []string{"version", "name", "description", "defaults", "profiles", "matrix", "runs", "compare", "gate", "assertions"}
+	topFields       = []string{"version", "name", "description", "defaults", "profiles", "workloads", "matrix", "runs", "compare", "gate", "assertions"}
 	profileFields   = []string{"upload", "import", "latency", "error_rate"}
 	latencyFields   = []string{"dist", "mean", "min", "max", "stddev", "median", "p99"}
 	compareFields   = []string{"baseline", "runs", "stat", "segments"}
@@ -46,6 +51,10 @@ type parser struct {
 	profiles map[string]Profile
 	merged   map[mergeKey][]pair // the pairs of mappings merged from
 
+	workloads map[string]*Workload
+	wnodes    map[*Workload]*workloadNodes // where a spec's workload's parts are
+	getenv    func(string) string
+
 	// matrixBad is set when the matrix could not be expanded: references to
 	// run names are then not checked, since they may name matrix runs.
 	matrixBad bool
@@ -67,7 +76,8 @@ func (p *parser) report(n *yaml.Node, msg string) {
 // Parse decodes and validates a spec. sets are "-set key=value" overrides.
 // The error, if any, is Errors.
 func Parse(file string, data []byte, sets []string) (*Spec, error) {
-	p := &parser{file: file, profiles: builtinProfiles(), merged: map[mergeKey][]pair{}}
+	p := &parser{file: file, profiles: builtinProfiles(), merged: map[mergeKey][]pair{},
+		workloads: map[string]*Workload{"files": FilesWorkload()}, wnodes: map[*Workload]*workloadNodes{}, getenv: os.Getenv}
 	s := p.parse(data, sets)
 	if len(p.errs) > 0 {
 		return nil, p.sorted()
@@ -157,14 +167,18 @@ func (p *parser) parse(data []byte, sets []string) *Spec {
 		p.decodeProfiles(n)
 	}
 	s.Profiles = p.profiles
-	s.Workloads = map[string]*Workload{"files": FilesWorkload()}
+	if n, ok := given("workloads"); ok {
+		p.decodeWorkloads(n)
+	}
+	s.Workloads = p.workloads
 
 	s.Defaults = DefaultConfig()
+	defaultsGiven := origins{}
 	if n, ok := given("defaults"); ok {
 		if n.Kind != yaml.MappingNode {
 			p.errf(n, "defaults: want a mapping of run fields, got %s", describe(n))
 		} else {
-			p.config(p.report, n, &s.Defaults, "in defaults")
+			p.config(p.report, n, &s.Defaults, defaultsGiven, "in defaults")
 		}
 	}
 	var ops []setOp
@@ -174,22 +188,25 @@ func (p *parser) parse(data []byte, sets []string) *Spec {
 		}
 	}
 	for _, op := range ops {
-		op.apply(p, &s.Defaults)
+		op.apply(p, &s.Defaults, defaultsGiven)
 	}
 
 	// Run names, for duplicates and for compare.
 	names := map[string]Pos{}
 	runsGiven := false
+	var runOrigins []origins // parallel to s.Runs
 	if n, ok := given("runs"); ok {
 		runsGiven = len(n.Content) > 0 || n.Kind != yaml.SequenceNode
-		s.Runs = p.decodeRuns(n, s.Defaults, ops, names)
+		s.Runs, runOrigins = p.decodeRuns(n, s.Defaults, defaultsGiven, ops, names)
 	}
 	matrixGiven := false
 	if kv, ok := fields["matrix"]; ok && !isNull(deref(kv.val)) {
 		m := deref(kv.val)
 		matrixGiven = m.Kind != yaml.MappingNode || len(m.Content) > 0
-		s.Runs = append(s.Runs, p.expandMatrix(kv.key, m, s.Defaults, names)...)
+		runs, given := p.expandMatrix(kv.key, m, s.Defaults, defaultsGiven, names)
+		s.Runs, runOrigins = append(s.Runs, runs...), append(runOrigins, given...)
 	}
+	p.checkRuns(s, runOrigins)
 	if !runsGiven && !matrixGiven {
 		at := top
 		if kv, ok := fields["runs"]; ok {
@@ -203,6 +220,9 @@ func (p *parser) parse(data []byte, sets []string) *Spec {
 	}
 	if n, ok := given("gate"); ok {
 		p.decodeGate(n, &s.Gate)
+	}
+	for _, op := range ops {
+		op.applyGate(&s.Gate)
 	}
 	if n, ok := given("assertions"); ok {
 		s.Assertions = p.decodeAssertions(n)
@@ -258,7 +278,23 @@ func (p *parser) decodeProfile(name string, m *yaml.Node) Profile {
 				pr.ErrorRate = v
 			}
 		default:
-			unknownField(p.report, kv.key, "in profile", profileFields)
+			// Any other name is a call's latency (SPEC §9), unless it is a
+			// near miss of a field above or its value cannot be a latency.
+			v := deref(kv.val)
+			if suggest(kv.name, profileFields) != "" || !(v.Kind == yaml.MappingNode || scalarTag(v, "!!str")) {
+				unknownField(p.report, kv.key, "in profile", profileFields)
+				continue
+			}
+			if !callNameRE.MatchString(kv.name) {
+				p.errf(kv.key, `call name %s: want letters, digits, "_", "." and "-"`, quote(kv.name))
+			}
+			l, _ := p.latency(kv.name, kv.val)
+			if pr.Calls == nil {
+				pr.Calls = map[string]Latency{}
+			}
+			// Defined even when bad, so that the steps calling it do not
+			// also fail.
+			pr.Calls[kv.name] = l
 		}
 	}
 	if latencyKey != nil && splitKey != nil {
@@ -369,12 +405,13 @@ func (p *parser) latency(name string, n *yaml.Node) (Latency, bool) {
 	return l, true
 }
 
-func (p *parser) decodeRuns(n *yaml.Node, defaults Config, ops []setOp, names map[string]Pos) []Run {
+func (p *parser) decodeRuns(n *yaml.Node, defaults Config, defaultsGiven origins, ops []setOp, names map[string]Pos) ([]Run, []origins) {
 	if n.Kind != yaml.SequenceNode {
 		p.errf(n, "runs: want a list of runs, got %s", describe(n))
-		return nil
+		return nil, nil
 	}
 	var runs []Run
+	var given []origins
 	for _, item := range n.Content {
 		m := deref(item)
 		if m.Kind != yaml.MappingNode {
@@ -401,25 +438,28 @@ func (p *parser) decodeRuns(n *yaml.Node, defaults Config, ops []setOp, names ma
 				names[name] = run.Pos
 			}
 		}
-		p.config(p.report, m, &run.Config, "in run", "name")
+		g := defaultsGiven.clone()
+		p.config(p.report, m, &run.Config, g, "in run", "name")
 		for _, op := range ops {
-			op.apply(p, &run.Config)
+			op.apply(p, &run.Config, g)
 		}
 		runs = append(runs, run)
+		given = append(given, g)
 	}
-	return runs
+	return runs, given
 }
 
 // expandMatrix expands the matrix at key into runs, after the explicit ones
 // whose names are in names.
-func (p *parser) expandMatrix(key, m *yaml.Node, defaults Config, names map[string]Pos) []Run {
+func (p *parser) expandMatrix(key, m *yaml.Node, defaults Config, defaultsGiven origins, names map[string]Pos) ([]Run, []origins) {
 	if m.Kind != yaml.MappingNode {
 		p.errf(m, "matrix: want a mapping of run fields to lists of values, got %s", describe(m))
 		p.matrixBad = true
-		return nil
+		return nil, nil
 	}
 	type axis struct {
 		field  *runField
+		key    *yaml.Node
 		values []*yaml.Node
 	}
 	var axes []axis
@@ -458,25 +498,28 @@ func (p *parser) expandMatrix(key, m *yaml.Node, defaults Config, names map[stri
 			ok = false
 			continue
 		}
-		axes = append(axes, axis{f, v.Content})
+		axes = append(axes, axis{f, kv.key, v.Content})
 		total *= len(v.Content)
 		if total > maxMatrixRuns {
 			p.errf(key, "matrix: more than %d runs", maxMatrixRuns)
 			p.matrixBad = true
-			return nil
+			return nil, nil
 		}
 	}
 	if !ok {
 		p.matrixBad = true
-		return nil
+		return nil, nil
 	}
 	var runs []Run
+	var given []origins
 	own := map[string]bool{}
 	idx := make([]int, len(axes))
 	for {
 		c := defaults.clone()
+		g := defaultsGiven.clone()
 		for i, a := range axes {
 			a.field.set(p, silent, a.values[idx[i]], &c)
+			g[a.field.name] = origin{node: a.key}
 		}
 		name := fmt.Sprintf("c%d_%s", c.Concurrency, c.Profile)
 		for i, a := range axes {
@@ -494,6 +537,7 @@ func (p *parser) expandMatrix(key, m *yaml.Node, defaults Config, names map[stri
 			names[name] = posOf(key)
 		}
 		runs = append(runs, Run{Name: name, Config: c, Pos: posOf(key), Matrix: true})
+		given = append(given, g)
 		// Advance the last axis fastest: the first key is outermost.
 		i := len(axes) - 1
 		for ; i >= 0; i-- {
@@ -503,7 +547,7 @@ func (p *parser) expandMatrix(key, m *yaml.Node, defaults Config, names map[stri
 			idx[i] = 0
 		}
 		if i < 0 {
-			return runs
+			return runs, given
 		}
 	}
 }
@@ -617,11 +661,11 @@ func (p *parser) decodeGate(m *yaml.Node, g *Gate) {
 	for _, kv := range p.pairs(p.report, m, false) {
 		switch kv.name {
 		case "alpha":
-			if v, ok := floatVal(p.report, "alpha", kv.val, func(f float64) bool { return f > 0 && f < 1 }, "(0, 1)"); ok {
+			if v, ok := gateValue(p.report, "alpha", kv.val); ok {
 				g.Alpha = v
 			}
 		case "noise_floor_pct":
-			if v, ok := floatVal(p.report, "noise_floor_pct", kv.val, func(f float64) bool { return f >= 0 && f < 100 }, "[0, 100)"); ok {
+			if v, ok := gateValue(p.report, "noise_floor_pct", kv.val); ok {
 				g.NoiseFloorPct = v
 			}
 		default:

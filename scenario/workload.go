@@ -3,6 +3,7 @@ package scenario
 import (
 	_ "embed"
 	"time"
+	"unicode/utf8"
 )
 
 // A Workload is what every item of a run goes through (SPEC §9): the table
@@ -56,6 +57,22 @@ type Statement struct {
 	Text   string
 	Params []string
 	Pos    Pos
+
+	at []Pos // the file position of each rune of Text, when parsed from a file
+}
+
+// PosAt maps a byte offset in Text (as SQLite's sqlite3_error_offset gives
+// it) to its position in the file; Pos when the offset is out of range or
+// the statement has no file positions (the built-in files workload).
+func (s Statement) PosAt(offset int) Pos {
+	if offset < 0 || offset > len(s.Text) || len(s.at) == 0 {
+		return s.Pos
+	}
+	i := utf8.RuneCountInString(s.Text[:offset])
+	if i >= len(s.at) {
+		return s.Pos
+	}
+	return s.at[i]
 }
 
 // Readers are a read load that runs while the workers run: Count
@@ -127,8 +144,29 @@ func FilesWorkload() *Workload {
 func ParseParams(sql string) []string {
 	var out []string
 	seen := map[string]bool{}
-	isStart := func(c byte) bool { return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
-	isPart := func(c byte) bool { return isStart(c) || c >= '0' && c <= '9' }
+	for _, p := range paramsAt(sql) {
+		if !seen[p.name] {
+			seen[p.name] = true
+			out = append(out, p.name)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// param is one use of a `:name` parameter: its name and the byte offset of
+// its ':' in the statement.
+type param struct {
+	name string
+	off  int
+}
+
+// paramsAt is every use of a parameter in sql, in order, by ParseParams'
+// rules.
+func paramsAt(sql string) []param {
+	var out []param
 	for i := 0; i < len(sql); i++ {
 		c := sql[i]
 		switch {
@@ -161,18 +199,17 @@ func ParseParams(sql string) []string {
 			i++
 		case c == ':' && i+1 < len(sql) && sql[i+1] == ':':
 			i++ // a cast
-		case c == ':' && i+1 < len(sql) && isStart(sql[i+1]):
+		case c == ':' && i+1 < len(sql) && isIdentStart(sql[i+1]):
 			j := i + 1
-			for j < len(sql) && isPart(sql[j]) {
+			for j < len(sql) && isIdentPart(sql[j]) {
 				j++
 			}
-			name := sql[i+1 : j]
-			if !seen[name] {
-				seen[name] = true
-				out = append(out, name)
-			}
+			out = append(out, param{sql[i+1 : j], i})
 			i = j - 1
 		}
 	}
 	return out
 }
+
+func isIdentStart(c byte) bool { return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+func isIdentPart(c byte) bool  { return isIdentStart(c) || c >= '0' && c <= '9' }
