@@ -67,7 +67,7 @@ func BenchmarkTrial(b *testing.B) {
 			var tps float64
 			b.ReportAllocs()
 			for range b.N {
-				out := runTrial(ctx, run, zero, 1, b.TempDir(), nil, nil)
+				out := runTrial(ctx, run, zero, scenario.FilesWorkload(), 1, b.TempDir(), nil, nil)
 				if out.err != nil {
 					b.Fatal(out.err)
 				}

@@ -81,6 +81,9 @@ func NewRunner(spec *scenario.Spec, opts Options) (*Runner, error) {
 	if err := checkRuns(spec); err != nil {
 		return nil, err
 	}
+	if err := checkWorkloads(context.Background(), spec); err != nil {
+		return nil, err
+	}
 	as, err := analysis.CompileAssertions(spec, opts.Prev != nil)
 	if err != nil {
 		return nil, err
@@ -97,6 +100,9 @@ func NewRunner(spec *scenario.Spec, opts Options) (*Runner, error) {
 // anything.
 func Validate(spec *scenario.Spec, withPrev bool) error {
 	if err := checkRuns(spec); err != nil {
+		return err
+	}
+	if err := checkWorkloads(context.Background(), spec); err != nil {
 		return err
 	}
 	_, err := analysis.CompileAssertions(spec, withPrev)
@@ -223,6 +229,9 @@ func (r *Runner) trial(ctx context.Context, s *analysis.RunTrials, k, n int, war
 	if out.err != nil && ctx.Err() == nil || out.err != nil && !warm {
 		s.Err = out.err
 		s.Errors = out.errors
+	}
+	if out.err == nil && !warm && len(s.Errors) == 0 {
+		s.Errors = out.errors // reasons that did not fail the run: items a busy database stopped
 	}
 	if !warm && (out.err == nil || ctx.Err() == nil) && out.m.Segments.TotalWall.Count > 0 {
 		s.Trials = append(s.Trials, out.m)

@@ -21,6 +21,16 @@ func parse(t *testing.T, src string, sets ...string) *scenario.Spec {
 	return spec
 }
 
+// filesWorkload is the built-in workload, compiled for SQLite.
+func filesWorkload(t testing.TB) *scenario.Compiled {
+	t.Helper()
+	c, err := scenario.FilesWorkload().Compile("sqlite")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 func runSpec(t *testing.T, spec *scenario.Spec, opts Options) (*analysis.Results, error) {
 	t.Helper()
 	opts.TempDir = t.TempDir()

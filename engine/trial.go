@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -58,11 +57,11 @@ type trial struct {
 	workersStarted func(time.Time)
 
 	lockWait, dbTotal, dispatch, api, hold, total []float64
-	committed                                     []int32     // state changes committed per item
-	final                                         []fsm.State // state each item ended in, per the machine
-	fileErr                                       []bool      // the item stopped on an error
-	busy, busyRetried                             []int32     // busy errors per item, and the tries after them
-	busyStop                                      []bool      // the item stopped on a busy error past busy_retries
+	committed                                     []int32      // state changes committed per item
+	final                                         []fsm.State  // state each item ended in, per the machine
+	fileErr                                       []bool       // the item stopped on an error
+	busy, busyRetried                             []int32      // busy errors per item, and the tries after them
+	busyStop                                      []bool       // the item stopped on a busy error past busy_retries
 	transitions, conflicts                        atomic.Int64 // over all items
 	done                                          atomic.Int64 // items finished
 

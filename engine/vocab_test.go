@@ -27,7 +27,7 @@ func TestConnectionModesOpenTheirConnections(t *testing.T) {
 			cfg.Pragmas = append(cfg.Pragmas, fsm.Pragma{Name: "cache_size", Value: "-3000"})
 			cfg.Pragmas[2].Value = "1234" // busy_timeout
 			cfg.ConnectSQL = []string{"CREATE TEMP TABLE marker (x)"}
-			db, err := sqlite.Open(ctx, dbOptions(filepath.Join(t.TempDir(), "c.db"), cfg))
+			db, err := sqlite.Open(ctx, dbOptions(filepath.Join(t.TempDir(), "c.db"), cfg, filesWorkload(t).Workload))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -44,7 +44,7 @@ func TestConnectionModesOpenTheirConnections(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tr := newTrial(cfg, scenario.Profile{Upload: scenario.Latency{Dist: "constant"}, Import: scenario.Latency{Dist: "constant"}}, 1)
+			tr := newTrial(cfg, scenario.Profile{Upload: scenario.Latency{Dist: "constant"}, Import: scenario.Latency{Dist: "constant"}}, filesWorkload(t), 1)
 			tr.work(ctx, w)
 			if p, ok := w.(*pool); ok {
 				for i, c := range p.all {
@@ -117,7 +117,7 @@ func TestDBOptionsCarryTheRunConfig(t *testing.T) {
 		cfg := scenario.DefaultConfig()
 		cfg.TxLock = txlock
 		cfg.ConnectSQL = []string{"SELECT 1"}
-		got := dbOptions("x.db", cfg)
+		got := dbOptions("x.db", cfg, nil)
 		if got.TxLock != txlock || got.Path != "x.db" || len(got.ConnectSQL) != 1 || len(got.Pragmas) != 3 || got.Pragmas[2] != (fsm.Pragma{Name: "busy_timeout", Value: "5000"}) {
 			t.Errorf("txlock %s: got %+v", txlock, got)
 		}
@@ -146,7 +146,7 @@ func TestModesAreTheVocabulary(t *testing.T) {
 func TestPerWorkerConnectionsEndWithTheirWorker(t *testing.T) {
 	ctx := context.Background()
 	cfg := scenario.DefaultConfig()
-	db, err := sqlite.Open(ctx, dbOptions(filepath.Join(t.TempDir(), "w.db"), cfg))
+	db, err := sqlite.Open(ctx, dbOptions(filepath.Join(t.TempDir(), "w.db"), cfg, filesWorkload(t).Workload))
 	if err != nil {
 		t.Fatal(err)
 	}

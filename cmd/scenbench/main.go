@@ -217,7 +217,11 @@ type bench struct {
 // measure runs one repetition of m and returns its transitions per second.
 func (b bench) measure(ctx context.Context, m *measured) (float64, error) {
 	if m.Kind == "raw" {
-		opts := fsm.Options{TxLock: "deferred", Pragmas: []fsm.Pragma{{Name: "journal_mode", Value: "wal"}, {Name: "synchronous", Value: "normal"}, {Name: "busy_timeout", Value: "5000"}}}
+		files, err := scenario.FilesWorkload().Compile("sqlite")
+		if err != nil {
+			return 0, err
+		}
+		opts := fsm.Options{TxLock: "deferred", Workload: files.Workload, Pragmas: []fsm.Pragma{{Name: "journal_mode", Value: "wal"}, {Name: "synchronous", Value: "normal"}, {Name: "busy_timeout", Value: "5000"}}}
 		if m.NoCkpt {
 			opts.Pragmas = append(opts.Pragmas, fsm.Pragma{Name: "wal_autocheckpoint", Value: "0"})
 		}

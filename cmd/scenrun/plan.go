@@ -63,7 +63,7 @@ func plan(ctx context.Context, args []string, stdout, stderr io.Writer, env envi
 	if tmp == "" {
 		tmp = os.TempDir()
 	}
-	cal, err := engine.Calibrate(ctx, runs, spec.Profiles, tmp, workerCommand(env))
+	cal, err := engine.Calibrate(ctx, runs, spec.Profiles, spec.Workloads, tmp, workerCommand(env))
 	if err != nil {
 		if ctx.Err() != nil {
 			return exitInterrupted

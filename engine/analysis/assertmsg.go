@@ -60,6 +60,7 @@ func resultTypes() []resultType {
 		{reflect.TypeFor[Interval](), "an interval", "interval"},
 		{reflect.TypeFor[LatencyCDF](), "a run's latency_cdf", "latency_cdf"},
 		{reflect.TypeFor[Throughput](), "a run's throughput", "throughput"},
+		{reflect.TypeFor[Reads](), "a run's reads", "reads"},
 	}
 }
 

@@ -70,8 +70,45 @@ func Combine(trials []Measurement) Measurement {
 	m.WALContention, m.Bottleneck = Verdicts(&m)
 	for _, t := range trials {
 		m.Batches = m.Batches.Merge(t.Batches)
+		// Busy errors are counted over every trial, as conflicts are.
+		m.BusyErrors += t.BusyErrors
+		m.BusyRetries += t.BusyRetries
+		if t.WALSizeMaxBytes != nil && (m.WALSizeMaxBytes == nil || *t.WALSizeMaxBytes > *m.WALSizeMaxBytes) {
+			v := *t.WALSizeMaxBytes
+			m.WALSizeMaxBytes = &v // the largest over the trials
+		}
 	}
+	m.Reads = combineReads(trials)
 	return m
+}
+
+// combineReads is the readers' figures over the trials: queries and errors
+// summed, each read_ms stat the median of the trials' (its count summed);
+// nil when no trial had readers.
+func combineReads(trials []Measurement) *Reads {
+	var with []*Reads
+	for i := range trials {
+		if trials[i].Reads != nil {
+			with = append(with, trials[i].Reads)
+		}
+	}
+	if len(with) == 0 {
+		return nil
+	}
+	out := &Reads{}
+	for _, r := range with {
+		out.Queries += r.Queries
+		out.Errors += r.Errors
+		out.ReadMS.Count += r.ReadMS.Count
+	}
+	for _, name := range scenario.Stats {
+		xs := make([]float64, len(with))
+		for i, r := range with {
+			xs[i], _ = r.ReadMS.Get(name)
+		}
+		*out.ReadMS.field(name) = Median(xs)
+	}
+	return out
 }
 
 // Verdicts are the reference's contention verdict (lock waits above 5% of

@@ -99,23 +99,26 @@ func (s *Segments) Get(name string) (Stat, bool) {
 // RunConfig is the configuration a run was carried out with, as recorded in
 // the results (the input type, scenario.Config, never doubles as a result).
 type RunConfig struct {
-	Files       int          `json:"files" expr:"files"`
-	Concurrency int          `json:"concurrency" expr:"concurrency"`
-	Profile     string       `json:"profile" expr:"profile"`
-	Connection  string       `json:"connection" expr:"connection"`
-	PoolSize    int          `json:"pool_size" expr:"pool_size"`
-	BatchSize   int          `json:"batch_size" expr:"batch_size"`
-	TxLock      string       `json:"txlock" expr:"txlock"`
-	Pragmas     []fsm.Pragma `json:"pragmas" expr:"pragmas"` // as asked for
-	Repeat      int          `json:"repeat" expr:"repeat"`
-	Warmup      int          `json:"warmup" expr:"warmup"`
-	Seed        int64        `json:"seed" expr:"seed"`
-	Retries     int          `json:"retries" expr:"retries"`
-	TimeoutSec  float64      `json:"timeout_seconds" expr:"timeout_seconds"` // 0: none
-	KeepDB      bool         `json:"keep_db" expr:"keep_db"`
-	SetupSQL    []string     `json:"setup_sql,omitempty" expr:"setup_sql"`
-	ConnectSQL  []string     `json:"connect_sql,omitempty" expr:"connect_sql"`
-	Processes   int          `json:"processes" expr:"processes"`
+	Files          int          `json:"files" expr:"files"`
+	Concurrency    int          `json:"concurrency" expr:"concurrency"`
+	Profile        string       `json:"profile" expr:"profile"`
+	Connection     string       `json:"connection" expr:"connection"`
+	PoolSize       int          `json:"pool_size" expr:"pool_size"`
+	BatchSize      int          `json:"batch_size" expr:"batch_size"`
+	TxLock         string       `json:"txlock" expr:"txlock"`
+	Pragmas        []fsm.Pragma `json:"pragmas" expr:"pragmas"` // as asked for
+	Repeat         int          `json:"repeat" expr:"repeat"`
+	Warmup         int          `json:"warmup" expr:"warmup"`
+	Seed           int64        `json:"seed" expr:"seed"`
+	Retries        int          `json:"retries" expr:"retries"`
+	TimeoutSec     float64      `json:"timeout_seconds" expr:"timeout_seconds"` // 0: none
+	KeepDB         bool         `json:"keep_db" expr:"keep_db"`
+	SetupSQL       []string     `json:"setup_sql,omitempty" expr:"setup_sql"`
+	ConnectSQL     []string     `json:"connect_sql,omitempty" expr:"connect_sql"`
+	Processes      int          `json:"processes" expr:"processes"`
+	Workload       string       `json:"workload" expr:"workload"`
+	BusyRetryLimit int          `json:"busy_retries" expr:"busy_retries_allowed"`
+	BusyBackoff    float64      `json:"busy_backoff_seconds" expr:"busy_backoff_seconds"`
 }
 
 // BatchStats describes single_writer's group commits.

@@ -228,6 +228,19 @@ func resultColumns(res *analysis.Results) (identity, latency, outcome []resultCo
 	if slices.ContainsFunc(res.Runs, func(run analysis.RunResult) bool { return run.Batches != nil }) {
 		outcome = append(outcome, batchColumn)
 	}
+	// busy appears once a run can meet a busy database as a measurement:
+	// a workload of the spec's own, busy retries, or busy errors met.
+	if slices.ContainsFunc(res.Runs, func(run analysis.RunResult) bool {
+		return run.BusyErrors > 0 || run.BusyRetryLimit > 0 || run.Workload != "" && run.Workload != "files"
+	}) {
+		outcome = append(outcome, resultColumn{header: "busy", right: true, cell: func(r *reportWriter, run *analysis.RunResult) string {
+			s := strconv.FormatInt(run.BusyErrors, 10)
+			if run.BusyErrors > 0 {
+				return r.paint(s, sgrYellow)
+			}
+			return s
+		}})
+	}
 	if slices.ContainsFunc(res.Runs, func(run analysis.RunResult) bool { return run.Error != "" }) {
 		outcome = append(outcome, resultColumn{header: "error", cell: func(r *reportWriter, run *analysis.RunResult) string {
 			if run.Error == "" {
@@ -253,6 +266,21 @@ func resultColumns(res *analysis.Results) (identity, latency, outcome []resultCo
 			}
 			return run.WALContention
 		}},
+	}
+	if slices.ContainsFunc(res.Runs, func(run analysis.RunResult) bool { return run.Reads != nil }) {
+		latency = append(latency,
+			resultColumn{header: "read p95", right: true, ms: true, cell: func(_ *reportWriter, run *analysis.RunResult) string {
+				if run.Reads == nil || run.Reads.ReadMS.Count == 0 {
+					return ""
+				}
+				return analysis.FormatNum(run.Reads.ReadMS.P95)
+			}},
+			resultColumn{header: "WAL max", right: true, cell: func(_ *reportWriter, run *analysis.RunResult) string {
+				if run.WALSizeMaxBytes == nil {
+					return "n/a"
+				}
+				return analysis.FormatBytes(*run.WALSizeMaxBytes)
+			}})
 	}
 	return identity, latency, outcome
 }
@@ -370,7 +398,11 @@ func (r *reportWriter) runNotes(res *analysis.Results) {
 			lines = append(lines, fmt.Sprintf("integrity: %s: %s", run.Name, run.Integrity))
 		}
 		if len(run.Errors) > 0 {
-			l := fmt.Sprintf("error: %s: first file error: %s", run.Name, run.Errors[0])
+			kind := "error: %s: first file error: %s"
+			if run.Error == "" && run.FileErrors == 0 {
+				kind = "note: %s: items stopped by a busy database (busy_errors), first: %s"
+			}
+			l := fmt.Sprintf(kind, run.Name, run.Errors[0])
 			if n := len(run.Errors) - 1; n > 0 {
 				l += fmt.Sprintf(" (and %d more in the JSON results)", n)
 			}

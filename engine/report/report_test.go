@@ -16,6 +16,7 @@ import (
 
 	"github.com/scenrun/scenrun/engine/analysis"
 	"github.com/scenrun/scenrun/fsm"
+	"github.com/scenrun/scenrun/scenario"
 )
 
 // update rewrites golden files instead of comparing with them. Other test
@@ -335,7 +336,7 @@ func TestReportCSVShape(t *testing.T) {
 	if err != nil {
 		t.Fatalf("reading the CSV back: %v", err)
 	}
-	if got, want := len(recs), 1+2*6; got != want {
+	if got, want := len(recs), 1+2*len(scenario.Segments); got != want { // a header, then one record per run and segment
 		t.Fatalf("got %d records, want %d", got, want)
 	}
 	if got, want := strings.Join(recs[0], ","), "run,concurrency,profile,connection,elapsed_seconds,transitions_per_second,indexed,failed,occ_conflicts,wal_contention,bottleneck,integrity,segment,p50,p95,p99,p999,mean,min,max,count"; got != want {
