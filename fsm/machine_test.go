@@ -5,40 +5,45 @@ import (
 	"testing"
 )
 
-func TestMachineAllowsExactlyTheEightTransitions(t *testing.T) {
-	allowed := map[[2]State]Transition{
-		{Untracked, Uploading}:  StartUpload,
-		{Uploading, Processing}: CompleteUpload,
-		{Processing, Indexed}:   CompleteProcessing,
-		{Uploading, Failed}:     FailUpload,
-		{Processing, Failed}:    FailProcessing,
-		{Indexed, Untracked}:    Reset,
-		{Failed, Untracked}:     Retry,
-		{Indexed, Failed}:       FailReset,
+// filesDef is the file lifecycle's machine of SPEC §5: five states, eight
+// transitions.
+func filesDef() *Definition {
+	const (
+		untracked State = iota
+		uploading
+		processing
+		indexed
+		failed
+	)
+	return &Definition{
+		States: []string{"untracked", "uploading", "processing", "indexed", "failed"},
+		Transitions: []TransitionDef{
+			{"start_upload", untracked, uploading}, {"complete_upload", uploading, processing},
+			{"complete_processing", processing, indexed}, {"fail_upload", uploading, failed},
+			{"fail_processing", processing, failed}, {"reset", indexed, untracked},
+			{"retry", failed, untracked}, {"fail_reset", indexed, failed},
+		},
 	}
+}
+
+func TestMachineAllowsExactlyItsTransitions(t *testing.T) {
+	def := filesDef()
 	n := 0
-	for _, s := range States() {
-		for tr := Transition(0); tr < numTransitions; tr++ {
-			m := NewMachine(s)
+	for s := range State(len(def.States)) {
+		for tr, td := range def.Transitions {
+			m := NewMachine(def, s)
 			from, to, err := m.Fire(tr)
-			want, ok := allowed[[2]State{s, edges[tr].to}]
-			legal := ok && want == tr && edges[tr].from == s
-			t.Run(s.String()+"/"+tr.String(), func(t *testing.T) {
+			legal := td.From == s
+			t.Run(def.StateName(s)+"/"+td.Name, func(t *testing.T) {
 				if legal {
-					if err != nil {
-						t.Fatalf("got error %v, want %s→%s", err, s, edges[tr].to)
-					}
-					if from != s || to != edges[tr].to || m.State() != to {
-						t.Fatalf("got %s→%s (state %s), want %s→%s", from, to, m.State(), s, edges[tr].to)
+					if err != nil || from != s || to != td.To || m.State() != td.To {
+						t.Fatalf("got %s→%s, %v; want %s→%s", def.StateName(from), def.StateName(to), err, def.StateName(s), def.StateName(td.To))
 					}
 					return
 				}
 				var ite *InvalidTransitionError
-				if !errors.As(err, &ite) {
-					t.Fatalf("got err %v, want InvalidTransitionError", err)
-				}
-				if m.State() != s {
-					t.Fatalf("rejected transition moved the machine to %s", m.State())
+				if !errors.As(err, &ite) || m.State() != s {
+					t.Fatalf("got %v, state %s; want an InvalidTransitionError and no move", err, def.StateName(m.State()))
 				}
 			})
 			if legal {
@@ -47,18 +52,26 @@ func TestMachineAllowsExactlyTheEightTransitions(t *testing.T) {
 		}
 	}
 	if n != 8 {
-		t.Fatalf("got %d legal transitions, want 8", n)
+		t.Errorf("got %d legal transitions, want 8", n)
+	}
+	m := NewMachine(def, 0)
+	if _, _, err := m.Fire(99); err == nil {
+		t.Error("an unknown transition fired")
 	}
 }
 
-func TestStateNames(t *testing.T) {
-	for _, s := range States() {
-		got, err := ParseState(s.String())
-		if err != nil || got != s {
-			t.Errorf("ParseState(%q) = %v, %v; want %v", s.String(), got, err, s)
-		}
+func TestDefinitionNames(t *testing.T) {
+	def := filesDef()
+	if s, err := def.ParseState("indexed"); err != nil || def.StateName(s) != "indexed" {
+		t.Errorf("ParseState(indexed) = %v, %v", s, err)
 	}
-	if _, err := ParseState("done"); err == nil {
-		t.Error("ParseState(\"done\") succeeded, want error")
+	if _, err := def.ParseState("done"); err == nil {
+		t.Error("ParseState(done): no error")
+	}
+	if def.Transition("retry") != 6 || def.Transition("nope") != -1 {
+		t.Error("Transition by name")
+	}
+	if got := def.StateName(9); got != "State(9)" {
+		t.Errorf("StateName(9) = %q", got)
 	}
 }
