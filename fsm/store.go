@@ -75,6 +75,7 @@ type Conn interface {
 type Write struct {
 	Transition int   // an index into the Workload's Transitions
 	Item       int   // the item's number, 0 … files−1
+	Key        any   // the item's key, Workload.Keys.Key(Item), made once per item
 	From, To   State // as the machine fired it
 	Version    int64 // the item's version as last committed (the optimistic-concurrency check)
 	Worker     int
