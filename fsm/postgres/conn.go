@@ -111,8 +111,8 @@ type colVal struct {
 // decides who may use it when. A Conn is the fsm.Conn of a DB.
 //
 // Apply binds from the Conn's own buffers and reads results as bytes, so a
-// write allocates little: its key when keys are text (KeyFormat has no
-// append form), the driver's context watch, and errors.
+// write allocates little: the driver's watch of a cancellable context, and
+// errors.
 type Conn struct {
 	db     *DB
 	pg     *pgconn.PgConn
@@ -211,9 +211,17 @@ func (c *Conn) readStmt(ctx context.Context) (*stmt, error) {
 	return c.reader, nil
 }
 
-// setWrite sets the parameters of write w.
+// setWrite sets the parameters of write w; its key is w.Key when the
+// engine made it (Keys.Key(Item)), so that binding it allocates nothing.
 func (c *Conn) setWrite(w *fsm.Write, now int64) {
-	c.setItem(w.Item)
+	switch k := w.Key.(type) {
+	case string:
+		c.vals[pItem] = append(c.vals[pItem][:0], k...)
+	case int64:
+		c.vals[pItem] = strconv.AppendInt(c.vals[pItem][:0], k, 10)
+	default: // no key made by the caller
+		c.setItem(w.Item)
+	}
 	v, states := &c.vals, c.db.wl.states
 	v[pWorker] = strconv.AppendInt(v[pWorker][:0], int64(w.Worker), 10)
 	v[pAttempt] = strconv.AppendInt(v[pAttempt][:0], int64(w.Attempt), 10)
@@ -305,7 +313,12 @@ func (c *Conn) run(ctx context.Context, w *fsm.Write, sts []stmt) error {
 }
 
 func (c *Conn) name(w *fsm.Write) string { return c.db.opts.Workload.Transitions[w.Transition].Name }
-func (c *Conn) key(w *fsm.Write) any     { return c.db.opts.Workload.Keys.Key(w.Item) }
+func (c *Conn) key(w *fsm.Write) any {
+	if w.Key != nil {
+		return w.Key
+	}
+	return c.db.opts.Workload.Keys.Key(w.Item)
+}
 
 // writeErr is a failed statement of write w: busy (fsm.ErrBusy), a lost
 // connection, or an *fsm.SQLError.

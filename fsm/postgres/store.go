@@ -50,17 +50,17 @@ var isolations = map[string]string{
 // SetMaxIdle of them for reuse, and holds one control connection of its own
 // for Init, Rows and WALBytes, which Connects does not count.
 type DB struct {
-	server *pgconn.Config // the server URL's: CREATE and DROP DATABASE
-	cfg    *pgconn.Config // the trial database's
-	url    string         // the trial database's URL, password included: Path
-	masked string         // url with the password masked, for messages
-	serverMasked string   // the server URL, masked
-	name   string         // the trial database's name
-	owned  bool           // created by Open: Close drops it unless kept
-	keep   atomic.Bool
-	opts   fsm.Options
-	begin  string
-	wl     *workload
+	server       *pgconn.Config // the server URL's: CREATE and DROP DATABASE
+	cfg          *pgconn.Config // the trial database's
+	url          string         // the trial database's URL, password included: Path
+	masked       string         // url with the password masked, for messages
+	serverMasked string         // the server URL, masked
+	name         string         // the trial database's name
+	owned        bool           // created by Open: Close drops it unless kept
+	keep         atomic.Bool
+	opts         fsm.Options
+	begin        string
+	wl           *workload
 
 	connects atomic.Int64
 
@@ -80,8 +80,9 @@ var _ fsm.Store = (*DB)(nil)
 // postgres://user:password@host:port/postgres?sslmode=disable, or a
 // keyword/value string), named scenrun_ and 16 random hex digits, and
 // connects to it. isolation is that of every write transaction:
-// read_committed (also ""), repeatable_read or serializable. opts.Path and
-// opts.Pragmas are SQLite's and ignored; opts.TxLock must be empty.
+// read_committed (also ""), repeatable_read or serializable. opts.Path is
+// SQLite's and ignored; opts.Pragmas and opts.TxLock, SQLite's too, must be
+// empty.
 //
 // The errors a user meets name the server by its URL with the password
 // masked: no server, a refused login, no right to create a database.
@@ -143,6 +144,9 @@ func newDB(serverURL string, opts fsm.Options, isolation string) (*DB, error) {
 	}
 	if opts.TxLock != "" {
 		return nil, fmt.Errorf("postgres: txlock %q is SQLite's; PostgreSQL takes an isolation", opts.TxLock)
+	}
+	if len(opts.Pragmas) > 0 {
+		return nil, fmt.Errorf("postgres: pragma %s is SQLite's; PostgreSQL settings go in connect_sql (SET …)", opts.Pragmas[0].Name)
 	}
 	if opts.Workload == nil {
 		return nil, errors.New("postgres: no workload")

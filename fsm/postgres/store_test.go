@@ -55,7 +55,7 @@ CREATE INDEX jobs_state ON jobs (state);`
 
 // jobs is a small workload built by hand, as the engine would from a spec.
 // With format, keys are text ("job-%03d"); without, bigint.
-func jobs(t *testing.T, format string, hold time.Duration) *fsm.Workload {
+func jobs(t testing.TB, format string, hold time.Duration) *fsm.Workload {
 	t.Helper()
 	keys, err := fsm.NewKeyFormat(format)
 	if err != nil {
@@ -239,7 +239,7 @@ func TestApplyWalksTheWorkload(t *testing.T) {
 	ctx := context.Background()
 	d := open(t, jobs(t, "", 0), "", 3)
 	c := takeConn(t, d)
-	w := fsm.Write{Transition: claim, Item: 1, From: 0, To: 1, Version: 0, Worker: 4}
+	w := fsm.Write{Transition: claim, Item: 1, Key: int64(1), From: 0, To: 1, Version: 0, Worker: 4}
 	if _, err := c.Apply(ctx, &w); err != nil {
 		t.Fatal(err)
 	}
@@ -406,7 +406,7 @@ func TestRowsTextKeys(t *testing.T) {
 	w.Version = ""
 	d := open(t, w, "repeatable_read", 3)
 	c := takeConn(t, d)
-	if _, err := c.Apply(context.Background(), &fsm.Write{Transition: claim, Item: 2, To: 1}); err != nil {
+	if _, err := c.Apply(context.Background(), &fsm.Write{Transition: claim, Item: 2, Key: "job-002", To: 1}); err != nil {
 		t.Fatal(err)
 	}
 	query(t, d, "INSERT INTO jobs (id, state, created) VALUES ('stray', 'queued', 0) RETURNING id")
@@ -593,4 +593,39 @@ func TestUserErrors(t *testing.T) {
 			t.Errorf("a lost connection is not busy: %v", err)
 		}
 	})
+}
+
+// BenchmarkApply is one claim and one finish a round, on one connection;
+// allocs/op is the hot path's allocations for two writes.
+func BenchmarkApply(b *testing.B) {
+	u := os.Getenv("SCENRUN_POSTGRES_URL")
+	if u == "" {
+		b.Skip("SCENRUN_POSTGRES_URL not set")
+	}
+	ctx := context.Background()
+	d, err := Open(ctx, u, fsm.Options{Workload: jobs(b, "", 0)}, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	if err := d.Init(ctx, nil, b.N); err != nil {
+		b.Fatal(err)
+	}
+	c, err := d.conn(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	ws := make([]fsm.Write, 0, 2*b.N)
+	for i := range b.N {
+		ws = append(ws, fsm.Write{Transition: claim, Item: i, Key: int64(i), To: 1},
+			fsm.Write{Transition: finish, Item: i, Key: int64(i), From: 1, To: 2, Version: 1})
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range ws {
+		if _, err := c.Apply(ctx, &ws[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
