@@ -15,7 +15,6 @@ import (
 
 	"github.com/scenrun/scenrun/engine/analysis"
 	"github.com/scenrun/scenrun/fsm"
-	"github.com/scenrun/scenrun/fsm/sqlite"
 	"github.com/scenrun/scenrun/scenario"
 )
 
@@ -86,12 +85,6 @@ type workerMsg struct {
 	Batches  *analysis.BatchStats `json:"batches,omitempty"`
 	CloseErr string               `json:"close_err,omitempty"`
 	Panic    string               `json:"panic,omitempty"`
-}
-
-// dbOptions are the options every connection of a run is opened with, in
-// the parent and in every worker process alike.
-func dbOptions(path string, cfg scenario.Config, w *fsm.Workload) fsm.Options {
-	return fsm.Options{Path: path, Pragmas: cfg.Pragmas, TxLock: cfg.TxLock, ConnectSQL: cfg.ConnectSQL, Workload: w}
 }
 
 // share is process k's part of n of total: the remainder goes to the first.
@@ -437,7 +430,7 @@ func Worker(ctx context.Context, in io.Reader, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	db, err := sqlite.Open(ctx, dbOptions(job.Path, job.Config, cw.Workload))
+	db, err := attachStore(ctx, job.Path, job.Config, cw.Workload)
 	if err != nil {
 		return err
 	}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -14,7 +12,6 @@ import (
 
 	"github.com/scenrun/scenrun/engine/analysis"
 	"github.com/scenrun/scenrun/fsm"
-	"github.com/scenrun/scenrun/fsm/sqlite"
 	"github.com/scenrun/scenrun/scenario"
 )
 
@@ -87,31 +84,27 @@ func runTrial(ctx context.Context, run scenario.Run, profile scenario.Profile, w
 		ctx, cancel = context.WithTimeoutCause(ctx, cfg.Timeout, fmt.Errorf("timeout: the trial took longer than %s", cfg.Timeout))
 		defer cancel()
 	}
-	dir, err := os.MkdirTemp(tmpRoot, "scenrun-"+run.Name+"-")
-	if err != nil {
-		out.err = fmt.Errorf("create database directory: %w", err)
-		return out
-	}
-	path := filepath.Join(dir, "scenrun.db")
+	ts, err := openStore(ctx, run, cw.Workload, tmpRoot)
 	defer func() {
-		if cfg.KeepDB {
-			out.dbPath = path
+		if ts == nil {
 			return
 		}
-		if err := os.RemoveAll(dir); err != nil {
+		if ts.Store != nil {
+			ts.Close()
+		}
+		out.dbPath = ts.kept
+		if err := ts.remove(); err != nil {
 			out.errors = append(out.errors, "remove the temporary database: "+err.Error())
 		}
 	}()
-
-	db, err := sqlite.Open(ctx, dbOptions(path, cfg, cw.Workload))
 	if err != nil {
 		out.err = err
 		return out
 	}
-	defer db.Close()
+	db := ts.Store
 	out.pragmas = db.Effective()
 	if err := db.Init(ctx, cfg.SetupSQL, cfg.Files); err != nil {
-		out.err = err
+		out.err = stmtError(err, wl)
 		return out
 	}
 
@@ -158,8 +151,18 @@ func runTrial(ctx context.Context, run scenario.Run, profile scenario.Profile, w
 	}
 	reads = stopReaders()
 	walMax := stopWAL()
+	var walBytes *int64
+	if ts.walBytes != nil {
+		n, err := ts.walBytes(context.WithoutCancel(ctx))
+		if err != nil {
+			t.errTexts = append(t.errTexts, "wal bytes: "+err.Error())
+		} else {
+			walBytes = &n
+		}
+	}
 	out.throughput = stopSampling()
 	out.m = t.measure(elapsed)
+	out.m.WALBytes = walBytes
 	out.m.Batches = batches
 	out.m.Reads = reads
 	out.m.WALSizeStartBytes = walStart

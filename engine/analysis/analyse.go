@@ -112,7 +112,10 @@ func NewRunConfig(c scenario.Config) RunConfig {
 		PoolSize: c.PoolSize, BatchSize: c.BatchSize, TxLock: c.TxLock, Repeat: c.Repeat, Warmup: c.Warmup,
 		Seed: c.Seed, Retries: c.Retries, TimeoutSec: c.Timeout.Seconds(), KeepDB: c.KeepDB,
 		SetupSQL: c.SetupSQL, ConnectSQL: c.ConnectSQL, Processes: c.Processes, Pragmas: c.Pragmas,
-		Workload: c.Workload, BusyRetryLimit: c.BusyRetries, BusyBackoff: c.BusyBackoff.Seconds(),
+		Workload: c.Workload, BusyRetryLimit: c.BusyRetries, BusyBackoff: c.BusyBackoff.Seconds(), Database: c.Database,
+	}
+	if c.Database == "postgres" {
+		rc.Isolation = c.Isolation
 	}
 	return rc
 }

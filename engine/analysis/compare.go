@@ -79,6 +79,16 @@ func Combine(trials []Measurement) Measurement {
 		}
 	}
 	m.Reads = combineReads(trials)
+	var wal []float64
+	for i := range trials {
+		if trials[i].WALBytes != nil {
+			wal = append(wal, float64(*trials[i].WALBytes))
+		}
+	}
+	if len(wal) > 0 {
+		v := int64(math.Round(Median(wal)))
+		m.WALBytes = &v // the median over the trials, as the WAL sizes are
+	}
 	return m
 }
 

@@ -117,6 +117,8 @@ type RunConfig struct {
 	ConnectSQL     []string     `json:"connect_sql,omitempty" expr:"connect_sql"`
 	Processes      int          `json:"processes" expr:"processes"`
 	Workload       string       `json:"workload" expr:"workload"`
+	Database       string       `json:"database" expr:"database"`
+	Isolation      string       `json:"isolation,omitempty" expr:"isolation"`
 	BusyRetryLimit int          `json:"busy_retries" expr:"busy_retries_allowed"`
 	BusyBackoff    float64      `json:"busy_backoff_seconds" expr:"busy_backoff_seconds"`
 }
@@ -172,7 +174,10 @@ type Measurement struct {
 	// WALSizeMaxBytes is the write-ahead log's largest size during the
 	// trial, sampled every 10 ms; nil outside WAL mode.
 	WALSizeMaxBytes *int64 `json:"wal_size_max_bytes" expr:"wal_size_max_bytes"`
-	Reads           *Reads `json:"reads,omitempty" expr:"reads"` // with readers
+	// WALBytes is the WAL a PostgreSQL trial wrote (SPEC §10, from
+	// pg_current_wal_lsn()); nil on SQLite.
+	WALBytes *int64 `json:"wal_bytes,omitempty" expr:"wal_bytes"`
+	Reads    *Reads `json:"reads,omitempty" expr:"reads"` // with readers
 }
 
 // Reads is what a workload's readers did while the workers ran.

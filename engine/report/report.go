@@ -202,11 +202,17 @@ func resultColumns(res *analysis.Results) (identity, latency, outcome []resultCo
 		{header: "conc", right: true, cell: func(_ *reportWriter, run *analysis.RunResult) string { return strconv.Itoa(run.Concurrency) }},
 		{header: "profile", cell: func(_ *reportWriter, run *analysis.RunResult) string { return run.Profile }},
 		{header: "connection", cell: func(_ *reportWriter, run *analysis.RunResult) string { return run.Connection }},
+	}
+	// database appears once a run is not on the embedded SQLite.
+	if slices.ContainsFunc(res.Runs, func(run analysis.RunResult) bool { return run.Database != "" && run.Database != "sqlite" }) {
+		identity = append(identity, resultColumn{header: "database", cell: func(_ *reportWriter, run *analysis.RunResult) string { return run.Database }})
+	}
+	identity = append(identity, []resultColumn{
 		{header: "elapsed s", right: true, cell: func(_ *reportWriter, run *analysis.RunResult) string { return analysis.FormatNum(run.ElapsedSeconds) }},
 		{header: "trans/s", right: true, cell: func(_ *reportWriter, run *analysis.RunResult) string {
 			return analysis.FormatNum(run.TransitionsPerSecond)
 		}},
-	}
+	}...)
 	outcome = []resultColumn{
 		{header: "indexed", right: true, cell: func(r *reportWriter, run *analysis.RunResult) string {
 			s := fmt.Sprintf("%d/%d", run.Indexed, run.Files)
@@ -258,6 +264,9 @@ func resultColumns(res *analysis.Results) (identity, latency, outcome []resultCo
 		{header: "net p50", right: true, ms: true, cell: statCell(func(s *analysis.Segments) analysis.Stat { return s.FSMNet }, statP50)},
 		{header: "net p95", right: true, ms: true, cell: statCell(func(s *analysis.Segments) analysis.Stat { return s.FSMNet }, statP95)},
 		{header: "WAL growth", right: true, cell: func(_ *reportWriter, run *analysis.RunResult) string {
+			if run.WALBytes != nil { // PostgreSQL: the WAL written during the trial
+				return analysis.FormatBytes(*run.WALBytes)
+			}
 			return analysis.FormatBytes(run.WALSizeEndBytes - run.WALSizeStartBytes)
 		}},
 		{header: "contention", cell: func(r *reportWriter, run *analysis.RunResult) string {
