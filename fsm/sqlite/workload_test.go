@@ -521,8 +521,7 @@ func TestLockedIsBusy(t *testing.T) {
 func TestHoldKeepsTheWriteLock(t *testing.T) {
 	const holdFor = 150 * time.Millisecond
 	ctx := context.Background()
-	db := openJobs(t, fsm.Options{Pragmas: []fsm.Pragma{{Name: "journal_mode", Value: "wal"}, {Name: "busy_timeout", Value: "0"}}}, 1,
-		func(w *scenario.Workload) { w.Steps[1].Hold = holdFor })
+	db := openJobs(t, fsm.Options{}, 1, func(w *scenario.Workload) { w.Steps[1].Hold = holdFor }) // busy_timeout 5000
 	a := conn(t, db)
 	w := db.opts.Workload
 	wr := write(w, claim, 0, 0)
@@ -534,6 +533,10 @@ func TestHoldKeepsTheWriteLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer probe.Close()
+	// The probe never waits; A waits for the probe's lock, if it meets it.
+	if _, err := probe.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err != nil {
+		t.Fatal(err)
+	}
 	type result struct {
 		tm  fsm.Timing
 		err error
