@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"database/sql/driver"
@@ -246,7 +247,10 @@ func (c *Conn) readRows(rows driver.Rows) (int64, error) {
 		if n == 0 {
 			for i, name := range names {
 				if b, ok := dest[i].([]byte); ok {
-					dest[i] = string(b) // the driver reuses its buffer
+					// A copy, as the driver may reuse its buffer; still
+					// []byte, so that it binds as the BLOB it was (a
+					// string would bind as TEXT, never equal to it).
+					dest[i] = bytes.Clone(b)
 				}
 				c.cols[name] = dest[i]
 			}
@@ -350,6 +354,11 @@ func (c *Conn) Apply(ctx context.Context, w *fsm.Write) (tm fsm.Timing, err erro
 // conflict undoes its own statements only; a one-statement write that
 // conflicts changed nothing. A busy error fails the whole transaction.
 func (c *Conn) ApplyBatch(ctx context.Context, ws []fsm.Write, timings []fsm.Timing, errs []error) (committed time.Time, err error) {
+	// The caller reuses timings and errs from batch to batch: a write that
+	// never runs (BEGIN failed, or a write before it) must not keep the
+	// last batch's.
+	clear(timings)
+	clear(errs)
 	err = c.tx(ctx, func(dc any) error {
 		now := time.Now().UnixMilli()
 		for i := range ws {
@@ -391,6 +400,9 @@ func (c *Conn) ApplyBatch(ctx context.Context, ws []fsm.Write, timings []fsm.Tim
 	committed = time.Now()
 	for i := range timings {
 		timings[i].Committed = committed
+		if timings[i].Updated.IsZero() {
+			timings[i].Updated, timings[i].Held = committed, committed
+		}
 	}
 	return committed, err
 }

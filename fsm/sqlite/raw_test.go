@@ -18,9 +18,10 @@ WHEN NEW.path = 'inbox/file-0000001.pdf' AND NEW.state = 'processing'
 BEGIN SELECT RAISE(ABORT, 'boom'); END`
 	for _, mode := range []RawMode{RawDriver, RawSQL} {
 		t.Run(mode.String(), func(t *testing.T) {
-			opts := fsm.Options{Pragmas: walNormal, ConnectSQL: []string{schema, trigger}}
+			w := filesWorkload(t)
+			opts := fsm.Options{Pragmas: walNormal, ConnectSQL: []string{w.Schema, trigger}, Workload: w}
 			res, err := RawLoop(context.Background(), t.TempDir(), opts, 3, mode)
-			if err == nil || !strings.Contains(err.Error(), "complete_upload "+fsm.Path(1)) || !strings.Contains(err.Error(), "boom") {
+			if err == nil || !strings.Contains(err.Error(), "complete_upload inbox/file-0000001.pdf") || !strings.Contains(err.Error(), "boom") {
 				t.Errorf("got error %v, want file 1's complete_upload aborted with boom", err)
 			}
 			if res.Transitions != 4 {

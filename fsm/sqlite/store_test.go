@@ -8,15 +8,39 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/scenrun/scenrun/fsm"
+	"github.com/scenrun/scenrun/scenario"
 )
 
 var walNormal = []fsm.Pragma{{Name: "journal_mode", Value: "wal"}, {Name: "synchronous", Value: "normal"}, {Name: "busy_timeout", Value: "5000"}}
 
+// filesWorkload is the built-in files workload, compiled for SQLite:
+// transitions 0, 1, 2 are start_upload, complete_upload and
+// complete_processing.
+func filesWorkload(t testing.TB) *fsm.Workload {
+	t.Helper()
+	c, err := scenario.FilesWorkload().Compile("sqlite")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Workload
+}
+
+// write is transition k of item i at version v, from and to the states the
+// machine would fire it between.
+func write(w *fsm.Workload, k, i int, v int64) fsm.Write {
+	tr := &w.Transitions[k]
+	return fsm.Write{Transition: k, Item: i, Key: w.Keys.Key(i), From: tr.From, To: tr.To, Version: v}
+}
+
+// openTest opens a database of opts (the files workload and WAL mode by
+// default) and seeds it with files items.
 func openTest(t *testing.T, opts fsm.Options, files int) *DB {
 	t.Helper()
+	if opts.Workload == nil {
+		opts.Workload = filesWorkload(t)
+	}
 	if opts.Path == "" {
 		opts.Path = filepath.Join(t.TempDir(), "test.db")
 	}
@@ -57,7 +81,7 @@ func TestOpenRejectsUnknownPragma(t *testing.T) {
 
 func TestOpenFailsWhenWALIsNotGranted(t *testing.T) {
 	// An in-memory database cannot be in WAL mode; SQLite answers "memory".
-	_, err := Open(context.Background(), fsm.Options{Path: ":memory:", Pragmas: []fsm.Pragma{{Name: "journal_mode", Value: "wal"}}})
+	_, err := Open(context.Background(), fsm.Options{Path: ":memory:", Workload: filesWorkload(t), Pragmas: []fsm.Pragma{{Name: "journal_mode", Value: "wal"}}})
 	if err == nil || !strings.Contains(err.Error(), `journal_mode is "memory" after asking for wal`) {
 		t.Fatalf("got %v, want wal refusal", err)
 	}
@@ -72,7 +96,7 @@ func TestConnectSQLErrorNamesStatement(t *testing.T) {
 }
 
 func TestSetupSQLErrorNamesStatement(t *testing.T) {
-	db, err := Open(context.Background(), fsm.Options{Path: filepath.Join(t.TempDir(), "x.db"), Pragmas: walNormal})
+	db, err := Open(context.Background(), fsm.Options{Path: filepath.Join(t.TempDir(), "x.db"), Pragmas: walNormal, Workload: filesWorkload(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,10 +109,12 @@ func TestSetupSQLErrorNamesStatement(t *testing.T) {
 
 func TestInitSeedsUntrackedFiles(t *testing.T) {
 	db := openTest(t, fsm.Options{}, 25)
+	keys := db.opts.Workload.Keys
 	n := 0
 	err := db.Rows(context.Background(), func(r fsm.Row) error {
-		if r.Path != fsm.Path(n) || r.State != fsm.Untracked || r.Version != 0 {
-			t.Errorf("row %d: got %+v, want %s untracked v0", n, r, fsm.Path(n))
+		want := fsm.Row{Key: keys.String(n), Item: n, State: "untracked", Version: 0}
+		if r != want {
+			t.Errorf("row %d: got %+v, want %+v", n, r, want)
 		}
 		n++
 		return nil
@@ -106,17 +132,17 @@ func TestApplyDetectsConflict(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	ch := fsm.Change{Path: fsm.Path(0), Transition: fsm.StartUpload, From: fsm.Untracked, To: fsm.Uploading, Version: 0}
-	if _, _, err := c.Apply(ctx, ch); err != nil {
+	w := write(db.opts.Workload, 0, 0, 0)
+	if _, err := c.Apply(ctx, &w); err != nil {
 		t.Fatalf("first apply: %v", err)
 	}
 	// The same change again finds the file at version 1: a conflict, not a silent no-op.
-	if _, _, err := c.Apply(ctx, ch); !errors.Is(err, fsm.ErrConflict) {
+	if _, err := c.Apply(ctx, &w); !errors.Is(err, fsm.ErrConflict) {
 		t.Fatalf("second apply: got %v, want ErrConflict", err)
 	}
 	var got fsm.Row
 	db.Rows(ctx, func(r fsm.Row) error { got = r; return nil })
-	if got.State != fsm.Uploading || got.Version != 1 {
+	if got.State != "uploading" || got.Version != 1 {
 		t.Fatalf("got %+v, want uploading v1", got)
 	}
 }
@@ -136,14 +162,11 @@ func TestApplyBatchCommitsAllButConflicts(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	chs := []fsm.Change{
-		{Path: fsm.Path(0), Transition: fsm.StartUpload, From: fsm.Untracked, To: fsm.Uploading},
-		{Path: fsm.Path(1), Transition: fsm.StartUpload, From: fsm.Untracked, To: fsm.Uploading, Version: 7}, // stale
-		{Path: fsm.Path(2), Transition: fsm.StartUpload, From: fsm.Untracked, To: fsm.Uploading},
-	}
-	upd := make([]time.Time, 3)
+	w := db.opts.Workload
+	ws := []fsm.Write{write(w, 0, 0, 0), write(w, 0, 1, 7) /* stale */, write(w, 0, 2, 0)}
+	timings := make([]fsm.Timing, 3)
 	errs := make([]error, 3)
-	if _, err := c.ApplyBatch(ctx, chs, upd, errs); err != nil {
+	if _, err := c.ApplyBatch(ctx, ws, timings, errs); err != nil {
 		t.Fatal(err)
 	}
 	if errs[0] != nil || !errors.Is(errs[1], fsm.ErrConflict) || errs[2] != nil {
@@ -153,7 +176,7 @@ func TestApplyBatchCommitsAllButConflicts(t *testing.T) {
 	i := 0
 	db.Rows(ctx, func(r fsm.Row) error {
 		if r.Version != want[i] {
-			t.Errorf("%s: got v%d, want v%d", r.Path, r.Version, want[i])
+			t.Errorf("%s: got v%d, want v%d", r.Key, r.Version, want[i])
 		}
 		i++
 		return nil
@@ -178,7 +201,8 @@ func TestConcurrentWritersLoseNothing(t *testing.T) {
 				return
 			}
 			defer c.Close()
-			_, _, err = c.Apply(ctx, fsm.Change{Path: fsm.Path(w % 20), Transition: fsm.StartUpload, From: fsm.Untracked, To: fsm.Uploading})
+			wr := write(db.opts.Workload, 0, w%20, 0)
+			_, err = c.Apply(ctx, &wr)
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -227,7 +251,7 @@ func TestOpenEscapesPath(t *testing.T) {
 		t.Errorf("got %q in the parent directory, want only %q", names, filepath.Base(dir))
 	}
 
-	db, err := Open(context.Background(), fsm.Options{Path: path, Pragmas: walNormal})
+	db, err := Open(context.Background(), fsm.Options{Path: path, Pragmas: walNormal, Workload: filesWorkload(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
