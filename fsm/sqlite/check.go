@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 
 	"github.com/scenrun/scenrun/fsm"
 )
@@ -43,6 +44,8 @@ func Check(ctx context.Context, w *fsm.Workload, setupSQL []string) error {
 				err = se.Err
 			}
 			errs = append(errs, &fsm.StmtError{Part: "seed", Err: err})
+		} else if err := checkSeeded(ctx, dc, w); err != nil {
+			errs = append(errs, &fsm.StmtError{Part: "seed", Err: err})
 		}
 		for t := range w.Transitions {
 			for k := range w.Transitions[t].SQL {
@@ -71,6 +74,42 @@ func Check(ctx context.Context, w *fsm.Workload, setupSQL []string) error {
 	}
 	if len(errs) > 0 {
 		return errors.Join(errs...)
+	}
+	return nil
+}
+
+// checkSeeded reads back the first seeded item: its state must be the
+// initial state and, where the workload names a version column, its
+// version 0 — else every step's optimistic-concurrency check would fail
+// (a nullable version column with no default leaves NULL).
+func checkSeeded(ctx context.Context, dc any, w *fsm.Workload) error {
+	version := "0"
+	if w.Version != "" {
+		version = quoteIdent(w.Version)
+	}
+	q := "SELECT " + quoteIdent(w.State) + ", " + version + " FROM " + quoteIdent(w.Table) + " WHERE " + quoteIdent(w.Key) + " = ?"
+	rows, err := dc.(driver.QueryerContext).QueryContext(ctx, q, []driver.NamedValue{{Ordinal: 1, Value: w.Keys.Key(0)}})
+	if err != nil {
+		return fmt.Errorf("read the seeded row back: %w", err)
+	}
+	defer rows.Close()
+	dest := make([]driver.Value, 2)
+	if err := rows.Next(dest); err != nil {
+		return fmt.Errorf("the seed wrote no row with %s = %v", w.Key, w.Keys.Key(0))
+	}
+	initial := w.Def.StateName(w.Initial)
+	if st, _ := dest[0].(string); st != initial {
+		if b, ok := dest[0].([]byte); !ok || string(b) != initial {
+			return fmt.Errorf("the seed leaves state %q, want the initial state %q", fmt.Sprint(dest[0]), initial)
+		}
+	}
+	switch v := dest[1].(type) {
+	case nil:
+		return fmt.Errorf("the seed leaves version NULL: give the %s column DEFAULT 0 or set it in the seed", w.Version)
+	case int64:
+		if v != 0 {
+			return fmt.Errorf("the seed leaves version %d, want 0", v)
+		}
 	}
 	return nil
 }

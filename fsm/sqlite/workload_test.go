@@ -800,6 +800,12 @@ func TestCheck(t *testing.T) {
 		{name: "seed leaves a NOT NULL column empty", edit: func(w *scenario.Workload) {
 			w.Schema = map[string]scenario.Statement{"": {Text: strings.Replace(jobsSchema, "worker INTEGER", "worker INTEGER, owner TEXT NOT NULL", 1)}}
 		}, want: []want{{part: "seed", msg: "NOT NULL constraint failed: jobs.owner"}}},
+		{name: "seed leaves the version NULL", edit: func(w *scenario.Workload) {
+			w.Schema = map[string]scenario.Statement{"": {Text: strings.Replace(jobsSchema, "version INTEGER NOT NULL DEFAULT 0", "version INTEGER", 1)}}
+		}, want: []want{{part: "seed", msg: "version NULL"}}},
+		{name: "seed leaves the wrong state", edit: func(w *scenario.Workload) {
+			w.Seed = scenario.Statement{Text: "INSERT INTO jobs (id, state) VALUES (:item, 'running')"}
+		}, want: []want{{part: "seed", msg: `state "running"`}}},
 		{name: "unknown column", edit: func(w *scenario.Workload) {
 			w.Steps[1].SQL = stmts("UPDATE jobs SET state = :to, finished = 1 WHERE id = :item")
 		}, want: []want{{part: "transition", transition: finish, msg: "no such column: finished"}}},
