@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 
@@ -65,7 +66,7 @@ func TestHTMLReport(t *testing.T) {
 	spec := parse(t, `
 version: 1
 name: html
-defaults: {files: 80, concurrency: 8}
+defaults: {files: 80, concurrency: 8, repeat: 2}
 runs:
   - name: base
   - name: shared
@@ -121,8 +122,8 @@ assertions:
 	if got, want := tables, 3; got != want {
 		t.Errorf("got %d tables, want %d (results, comparison, assertions)", got, want)
 	}
-	// Two runs × (CDF + throughput) + one comparison.
-	if got, want := svgs, 5; got != want {
+	// Two runs × (CDF + throughput) + one comparison × (bars + CDF overlay).
+	if got, want := svgs, 6; got != want {
 		t.Errorf("got %d SVG charts, want %d", got, want)
 	}
 	if scripts != 0 {
@@ -139,6 +140,16 @@ assertions:
 		if !strings.Contains(joined, want) {
 			t.Errorf("no chart text %q among %q", want, joined)
 		}
+	}
+	// The comparison's overlay names both runs in its legend.
+	for _, want := range []string{"base lock_wait_ms", "base db_total_ms", "shared lock_wait_ms", "shared db_total_ms"} {
+		if !slices.Contains(titles, want) {
+			t.Errorf("no overlay legend entry %q among %q", want, joined)
+		}
+	}
+	// With two trials a run, the comparison cells carry their intervals.
+	if !strings.Contains(buf.String(), "±") {
+		t.Error("no ± interval in the comparison table")
 	}
 	for _, want := range []string{"Before vs After: base → shared (p95)", "all indexed", "PASS"} {
 		if !strings.Contains(buf.String(), want) {

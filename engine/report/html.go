@@ -8,11 +8,14 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/scenrun/scenrun/engine/analysis"
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	vgdraw "gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgsvg"
@@ -23,7 +26,12 @@ import (
 // scripts, fonts or images from elsewhere), so it opens the same from a CI
 // artifact, a mail attachment or a laptop on a plane. It holds the same
 // tables as the text report and, per run, the lock-wait and db-total CDFs
-// and the throughput over time; per comparison, before/after bars.
+// and the throughput over time; per comparison, before/after bars and both
+// runs' CDFs overlaid on one axis, so a reader compares them by eye.
+//
+// Every chart is drawn in Liberation Sans, gonum's sans-serif face, set on
+// each plot rather than through plot.DefaultFont, a package variable shared
+// with whoever else draws in the process.
 
 // Chart colours: before/baseline grey, lock wait orange, db total blue; the
 // trials of a run take the palette in turn.
@@ -61,8 +69,10 @@ type htmlRun struct {
 }
 
 type htmlComparison struct {
-	Table htmlTable
-	Chart template.HTML
+	Table   htmlTable
+	Chart   template.HTML
+	Overlay template.HTML // both runs' CDFs on one chart, or ""
+	Note    string
 }
 
 type htmlPage struct {
@@ -103,7 +113,11 @@ func renderHTML(w io.Writer, res *analysis.Results) error {
 		if err != nil {
 			return fmt.Errorf("comparison %s → %s: %w", c.Baseline, c.Run, err)
 		}
-		page.Comparisons = append(page.Comparisons, htmlComparison{Table: htmlComparisonTable(c), Chart: svg})
+		hc := htmlComparison{Table: htmlComparisonTable(c), Chart: svg}
+		if hc.Overlay, hc.Note, err = overlayChart(res, c); err != nil {
+			return fmt.Errorf("comparison %s → %s: latency chart: %w", c.Baseline, c.Run, err)
+		}
+		page.Comparisons = append(page.Comparisons, hc)
 	}
 	page.Assertions, page.Tally = htmlAssertions(res.Assertions)
 	return htmlTemplate.Execute(w, page)
@@ -171,7 +185,7 @@ func htmlComparisonTable(c *analysis.Comparison) htmlTable {
 		Title:  comparisonTitle(c, comparisonStat(c)),
 		Header: []string{"segment", "before ms", "after ms", "delta %", "delta ms", "p", "change"},
 	}
-	unclear := false
+	unclear, withCI, unbounded := false, false, false
 	for _, s := range reportComparisonSegments(c) {
 		d, ok := c.Segments[s]
 		if !ok {
@@ -191,8 +205,21 @@ func htmlComparisonTable(c *analysis.Comparison) htmlTable {
 		if d.PValue != nil {
 			p = analysis.FormatP(*d.PValue)
 		}
-		t.Rows = append(t.Rows, []htmlCell{{Text: s}, {Text: analysis.FormatNum(d.Baseline), Class: "num"}, {Text: analysis.FormatNum(d.Value), Class: "num"},
+		for _, ci := range []*analysis.Interval{d.BaselineCI95, d.ValueCI95} {
+			withCI = withCI || ci != nil
+			unbounded = unbounded || ci != nil && !ci.Bounded()
+		}
+		before := analysis.FormatNum(d.Baseline) + fmtCI(d.Baseline, d.BaselineCI95)
+		after := analysis.FormatNum(d.Value) + fmtCI(d.Value, d.ValueCI95)
+		t.Rows = append(t.Rows, []htmlCell{{Text: s}, {Text: before, Class: "num"}, {Text: after, Class: "num"},
 			{Text: pct, Class: "num"}, {Text: analysis.FormatSigned(d.DeltaMS), Class: "num"}, {Text: p, Class: "num"}, {Text: change, Class: class}})
+	}
+	if withCI {
+		l := "±: 95% confidence interval of the median over the trials"
+		if unbounded {
+			l += " (±∞: with fewer than 6 trials one end is unbounded)"
+		}
+		t.Notes = append(t.Notes, l)
 	}
 	if unclear {
 		t.Notes = append(t.Notes, "~: no statistically significant difference (p: two-sided Mann–Whitney U p-value over the trials)")
@@ -223,34 +250,97 @@ func htmlAssertions(as []analysis.AssertionResult) (htmlTable, string) {
 	return t, fmt.Sprintf("%d assertions: %d passed, %d failed, %d skipped", len(as), passed, failed, skipped)
 }
 
-// cdfChart draws the run's lock_wait_ms and db_total_ms distributions on a
-// log time axis. A log axis cannot show 0 ms: such points are left out of
-// the curve and counted in the note, never moved.
-func cdfChart(run *analysis.RunResult) (template.HTML, string, error) {
+// sansFont is the charts' face at size: gonum's Liberation Sans, whose
+// metrics match Arial and Helvetica, the fallbacks svgOf names.
+func sansFont(size vg.Length) font.Font {
+	return font.Font{Typeface: "Liberation", Variant: "Sans", Size: size}
+}
+
+// newPlot is plot.New with every text of the plot in sans-serif, at the
+// sizes gonum gives them.
+func newPlot() *plot.Plot {
 	p := plot.New()
-	p.Title.Text = run.Name + ": latency per file (CDF)"
+	for _, f := range []*font.Font{&p.Title.TextStyle.Font, &p.Legend.TextStyle.Font,
+		&p.X.Label.TextStyle.Font, &p.X.Tick.Label.Font, &p.Y.Label.TextStyle.Font, &p.Y.Tick.Label.Font} {
+		*f = sansFont(f.Size)
+	}
+	return p
+}
+
+// roundTicks are gonum's default ticks labelled in their shortest form:
+// gonum gives every label of an axis the same decimals ("0.00", "25.00").
+type roundTicks struct{}
+
+func (roundTicks) Ticks(lo, hi float64) []plot.Tick {
+	ts := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i, t := range ts {
+		if t.Label != "" {
+			// Twelve digits drop the float noise of a computed tick (0.30000000000000004).
+			v, _ := strconv.ParseFloat(strconv.FormatFloat(t.Value, 'g', 12, 64), 64)
+			ts[i].Label = strconv.FormatFloat(v, 'f', -1, 64)
+		}
+	}
+	return ts
+}
+
+// headroom is the share of a chart's largest value left free above it, so
+// that no bar or line touches the frame and a bar's label fits.
+const headroom = 0.15
+
+// A cdfCurve is one distribution of a CDF chart: its values at levels.
+type cdfCurve struct {
+	name   string
+	levels []float64
+	vs     []float64
+	col    color.Color
+	dashed bool
+}
+
+// cdfCurves are run's lock_wait_ms and db_total_ms curves, in their segment
+// colours.
+func cdfCurves(run *analysis.RunResult) []cdfCurve {
+	c := run.LatencyCDF
+	return []cdfCurve{
+		{name: "lock_wait_ms", levels: c.Quantiles, vs: c.LockWaitMS, col: colLock},
+		{name: "db_total_ms", levels: c.Quantiles, vs: c.DBTotalMS, col: colDB},
+	}
+}
+
+// runCurves are run's curves for an overlay: in the run's colour, named
+// after the run, db_total_ms dashed.
+func runCurves(run *analysis.RunResult, col color.Color) []cdfCurve {
+	cs := cdfCurves(run)
+	for i := range cs {
+		cs[i].name = run.Name + " " + cs[i].name
+		cs[i].col = col
+	}
+	cs[1].dashed = true
+	return cs
+}
+
+// cdfPlot draws curves on a log time axis. A log axis cannot show 0 ms:
+// such points are left out of the curve and counted in the notes, never
+// moved. It returns a nil plot when no curve has a point to draw.
+func cdfPlot(title string, curves []cdfCurve) (*plot.Plot, []string, error) {
+	p := newPlot()
+	p.Title.Text = title
 	p.X.Label.Text = "ms per file (log scale)"
 	p.Y.Label.Text = "fraction of files ≤ x"
 	p.X.Scale = plot.LogScale{}
 	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
 	p.Y.Min, p.Y.Max = 0, 1
 	p.Add(plotter.NewGrid())
-	c := run.LatencyCDF
 	var notes []string
 	plotted := 0
-	for _, s := range []struct {
-		name string
-		vs   []float64
-		col  color.Color
-	}{{"lock_wait_ms", c.LockWaitMS, colLock}, {"db_total_ms", c.DBTotalMS, colDB}} {
+	for _, s := range curves {
 		var xys plotter.XYs
 		dropped := 0
 		for i, v := range s.vs {
-			if v <= 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+			if v <= 0 || math.IsNaN(v) || math.IsInf(v, 0) || i >= len(s.levels) {
 				dropped++
 				continue
 			}
-			xys = append(xys, plotter.XY{X: v, Y: c.Quantiles[i]})
+			xys = append(xys, plotter.XY{X: v, Y: s.levels[i]})
 		}
 		if dropped > 0 {
 			notes = append(notes, fmt.Sprintf("%s: %d of %d quantile points are 0 ms and not drawn on the log axis", s.name, dropped, len(s.vs)))
@@ -260,47 +350,113 @@ func cdfChart(run *analysis.RunResult) (template.HTML, string, error) {
 		}
 		l, err := plotter.NewLine(xys)
 		if err != nil {
-			return "", "", err
+			return nil, nil, err
 		}
 		l.Color = s.col
 		l.Width = vg.Points(1.5)
+		if s.dashed {
+			l.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
+		}
 		p.Add(l)
 		p.Legend.Add(s.name, l)
 		plotted++
 	}
 	if plotted == 0 {
-		return "", strings.Join(notes, "; "), nil
+		return nil, notes, nil
 	}
 	p.Legend.Top = false
 	p.Legend.Left = false
 	p.Legend.XOffs = -vg.Points(4)
 	p.Legend.YOffs = vg.Points(4)
+	p.Legend.ThumbnailWidth = vg.Points(24) // long enough to show a dash
+	return p, notes, nil
+}
+
+// cdfChart draws the run's lock_wait_ms and db_total_ms distributions.
+func cdfChart(run *analysis.RunResult) (template.HTML, string, error) {
+	p, notes, err := cdfPlot(run.Name+": latency per file (CDF)", cdfCurves(run))
+	if err != nil || p == nil {
+		return "", strings.Join(notes, "; "), err
+	}
 	svg, err := svgOf(8*vg.Inch, 3.6*vg.Inch, func(dc vgdraw.Canvas) { p.Draw(dc) })
 	return svg, strings.Join(notes, "; "), err
 }
 
-// throughputChart draws each counted trial's state changes per second in
-// each sampling interval, as steps: a value holds for its whole interval.
+// overlayChart draws the CDFs of c's baseline and run on one chart and one
+// log axis, the baseline grey and the run blue, lock_wait solid and
+// db_total dashed. It returns no chart, and says why, when one side has no
+// CDF in res: a baseline from an earlier results file, or a run without
+// samples.
+func overlayChart(res *analysis.Results, c *analysis.Comparison) (template.HTML, string, error) {
+	if c.BaselineFile != "" {
+		return "", "the baseline run is in " + c.BaselineFile + ", not in these results: the distributions are not drawn", nil
+	}
+	find := func(name string) *analysis.RunResult {
+		i := slices.IndexFunc(res.Runs, func(r analysis.RunResult) bool { return r.Name == name })
+		if i < 0 || res.Runs[i].LatencyCDF == nil {
+			return nil
+		}
+		return &res.Runs[i]
+	}
+	base, run := find(c.Baseline), find(c.Run)
+	if base == nil || run == nil {
+		return "", "no latency samples: the distributions are not drawn", nil
+	}
+	curves := slices.Concat(runCurves(base, colBefore), runCurves(run, colDB))
+	p, notes, err := cdfPlot(fmt.Sprintf("latency per file (CDF): %s vs %s", base.Name, run.Name), curves)
+	if err != nil || p == nil {
+		return "", strings.Join(notes, "; "), err
+	}
+	svg, err := svgOf(8*vg.Inch, 3.6*vg.Inch, func(dc vgdraw.Canvas) { p.Draw(dc) })
+	return svg, strings.Join(notes, "; "), err
+}
+
+// throughputChart draws each counted trial's throughput and, with several
+// trials, their key to the right of the plot rather than over the lines.
 func throughputChart(run *analysis.RunResult) (template.HTML, error) {
-	p := plot.New()
+	p, legend, err := throughputPlot(run)
+	if err != nil || p == nil {
+		return "", err
+	}
+	const w, h = 8 * vg.Inch, 3 * vg.Inch
+	if legend == nil {
+		return svgOf(w, h, func(dc vgdraw.Canvas) { p.Draw(dc) })
+	}
+	legendW := legend.Rectangle(vgdraw.Canvas{}).Size().X + vg.Points(12)
+	return svgOf(w, h, func(dc vgdraw.Canvas) {
+		p.Draw(vgdraw.Crop(dc, 0, -legendW, 0, 0))
+		legend.Draw(vgdraw.Crop(dc, w-legendW+vg.Points(8), 0, 0, -vg.Points(24)))
+	})
+}
+
+// throughputPlot is each counted trial's state changes per second in each
+// sampling interval, as steps: a value holds for its whole interval. The
+// axes end at the data: time from 0 to the last interval's end, the rate
+// from 0 to the highest plus headroom, so no step is drawn on or past the
+// frame. The legend, nil for a single trial, is apart from the plot.
+func throughputPlot(run *analysis.RunResult) (*plot.Plot, *plot.Legend, error) {
+	p := newPlot()
 	p.Title.Text = run.Name + ": throughput over time"
 	p.X.Label.Text = "seconds since the workers started"
 	p.Y.Label.Text = "transitions/s in each interval"
-	p.Y.Min = 0
 	p.Add(plotter.NewGrid())
+	legend := p.Legend
+	legend.Top, legend.Left = true, true
+	maxX, maxY := 0.0, 0.0
 	for i, s := range run.Throughput {
 		var xys plotter.XYs
 		prev := 0.0
 		for j, end := range s.EndMS {
 			d := end - prev
-			if d <= 0 {
+			if d <= 0 || j >= len(s.Transitions) {
 				continue
 			}
 			rate := float64(s.Transitions[j]) / (d / 1000)
-			if j == 0 {
-				xys = append(xys, plotter.XY{X: 0, Y: rate})
+			if len(xys) == 0 {
+				xys = append(xys, plotter.XY{X: prev / 1000, Y: rate})
 			}
 			xys = append(xys, plotter.XY{X: end / 1000, Y: rate})
+			maxX, maxY = max(maxX, end/1000), max(maxY, rate)
 			prev = end
 		}
 		if len(xys) == 0 {
@@ -308,19 +464,28 @@ func throughputChart(run *analysis.RunResult) (template.HTML, error) {
 		}
 		l, err := plotter.NewLine(xys)
 		if err != nil {
-			return "", err
+			return nil, nil, err
 		}
 		l.StepStyle = plotter.PreStep
 		l.Color = trialColor(i)
 		l.Width = vg.Points(1.2)
 		p.Add(l)
-		if len(run.Throughput) > 1 {
-			p.Legend.Add(fmt.Sprintf("trial %d", s.Trial), l)
-		}
+		legend.Add(fmt.Sprintf("trial %d", s.Trial), l)
 	}
-	p.Legend.Top = true
-	p.Legend.Left = false
-	return svgOf(8*vg.Inch, 3*vg.Inch, func(dc vgdraw.Canvas) { p.Draw(dc) })
+	if maxX == 0 {
+		return nil, nil, nil
+	}
+	if maxY == 0 {
+		maxY = 1 // nothing committed: an axis of 0 to 1 rather than none
+	}
+	p.X.Min, p.X.Max = 0, maxX
+	p.Y.Min, p.Y.Max = 0, maxY*(1+headroom)
+	p.X.Tick.Marker, p.Y.Tick.Marker = roundTicks{}, roundTicks{}
+	p.Legend = plot.NewLegend()
+	if len(run.Throughput) < 2 {
+		return p, nil, nil
+	}
+	return p, &legend, nil
 }
 
 // comparisonChart draws, for each segment of c, the baseline's and the
@@ -333,33 +498,10 @@ func comparisonChart(c *analysis.Comparison) (template.HTML, error) {
 		if !ok {
 			continue
 		}
-		p := plot.New()
-		p.Title.Text = s
-		p.Y.Label.Text = comparisonStat(c) + " ms"
-		p.Y.Min = 0
-		w := vg.Points(28)
-		before, err := plotter.NewBarChart(plotter.Values{d.Baseline}, w)
+		p, err := segmentBars(s, comparisonStat(c), d)
 		if err != nil {
 			return "", err
 		}
-		before.Color = colBefore
-		before.LineStyle.Width = 0
-		after, err := plotter.NewBarChart(plotter.Values{d.Value}, w)
-		if err != nil {
-			return "", err
-		}
-		after.XMin = 1
-		after.LineStyle.Width = 0
-		switch {
-		case !deltaSignificant(d, defaultAlpha) || d.DeltaMS == 0:
-			after.Color = colDB
-		case d.DeltaMS < 0:
-			after.Color = colBetter
-		default:
-			after.Color = colWorse
-		}
-		p.Add(before, after)
-		p.NominalX("before", "after")
 		plots = append(plots, p)
 	}
 	if len(plots) == 0 {
@@ -375,6 +517,77 @@ func comparisonChart(c *analysis.Comparison) (template.HTML, error) {
 	})
 }
 
+// segmentBars is one segment's before and after bars, each labelled with
+// its value, the axis from 0 to the taller bar plus headroom.
+func segmentBars(seg, stat string, d analysis.SegmentDelta) (*plot.Plot, error) {
+	p := newPlot()
+	p.Title.Text = seg
+	p.Y.Label.Text = stat + " ms"
+	w := vg.Points(28)
+	before, err := plotter.NewBarChart(plotter.Values{d.Baseline}, w)
+	if err != nil {
+		return nil, err
+	}
+	before.Color = colBefore
+	before.LineStyle.Width = 0
+	after, err := plotter.NewBarChart(plotter.Values{d.Value}, w)
+	if err != nil {
+		return nil, err
+	}
+	after.XMin = 1
+	after.LineStyle.Width = 0
+	switch {
+	case !deltaSignificant(d, defaultAlpha) || d.DeltaMS == 0:
+		after.Color = colDB
+	case d.DeltaMS < 0:
+		after.Color = colBetter
+	default:
+		after.Color = colWorse
+	}
+	labels, err := barLabels([]float64{d.Baseline, d.Value})
+	if err != nil {
+		return nil, err
+	}
+	p.Add(before, after, labels)
+	p.NominalX("before", "after")
+	top := max(d.Baseline, d.Value)
+	if top <= 0 || math.IsNaN(top) || math.IsInf(top, 0) {
+		top = 1
+	}
+	p.Y.Min, p.Y.Max = 0, top*(1+headroom)
+	p.Y.Tick.Marker = roundTicks{}
+	return p, nil
+}
+
+// barLabels writes vs[i], formatted as in the tables, centred just above
+// the top of the bar at x = i.
+func barLabels(vs []float64) (*plotter.Labels, error) {
+	xys := plotter.XYLabels{}
+	for i, v := range vs {
+		xys.XYs = append(xys.XYs, plotter.XY{X: float64(i), Y: v})
+		xys.Labels = append(xys.Labels, analysis.FormatNum(v))
+	}
+	l, err := plotter.NewLabels(xys)
+	if err != nil {
+		return nil, err
+	}
+	for i := range l.TextStyle {
+		l.TextStyle[i].Font = sansFont(vg.Points(9))
+		l.TextStyle[i].XAlign = text.XCenter
+		l.TextStyle[i].YAlign = text.YBottom
+	}
+	l.Offset = vg.Point{Y: vg.Points(2)}
+	return l, nil
+}
+
+// svgFont is the font-family gonum writes for sansFont, and svgFontStack
+// what replaces it: a browser without Liberation Sans then takes a face of
+// the same metrics, or at least a sans-serif one, not its default serif.
+const (
+	svgFont      = "font-family:Liberation Sans;"
+	svgFontStack = "font-family:'Liberation Sans',Arial,Helvetica,sans-serif;"
+)
+
 // svgOf draws onto a w×h SVG canvas and returns the <svg> element alone,
 // without the XML prolog, to sit inline in the page.
 func svgOf(w, h vg.Length, drawFn func(vgdraw.Canvas)) (template.HTML, error) {
@@ -384,7 +597,7 @@ func svgOf(w, h vg.Length, drawFn func(vgdraw.Canvas)) (template.HTML, error) {
 	if _, err := c.WriteTo(&buf); err != nil {
 		return "", err
 	}
-	s := buf.String()
+	s := strings.ReplaceAll(buf.String(), svgFont, svgFontStack)
 	i := strings.Index(s, "<svg")
 	if i < 0 {
 		return "", fmt.Errorf("svg: no <svg> element in the output")
@@ -431,6 +644,8 @@ scenrun {{.Res.Environment.Scenrun}}, {{.Res.Environment.Go}}, SQLite {{.Res.Env
 {{range .Comparisons}}<h3>{{.Table.Title}}</h3>
 {{template "table" .Table}}
 {{.Chart}}
+{{.Overlay}}
+{{if .Note}}<p class="note">{{.Note}}</p>{{end}}
 {{end}}{{end}}
 
 {{if .Assertions.Rows}}<h2 id="assertions">Assertions</h2>
