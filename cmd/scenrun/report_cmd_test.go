@@ -33,8 +33,10 @@ func TestHTMLOutputs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.HasPrefix(string(b), "<!DOCTYPE html>") || strings.Count(string(b), "<svg") != 5 {
-			t.Errorf("got %d bytes with %d charts, want an HTML document with 5 charts", len(b), strings.Count(string(b), "<svg"))
+		// Two runs × (CDF + throughput), and the comparison's bars and its
+		// overlay of both runs' CDFs.
+		if !strings.HasPrefix(string(b), "<!DOCTYPE html>") || strings.Count(string(b), "<svg") != 6 {
+			t.Errorf("got %d bytes with %d charts, want an HTML document with 6 charts", len(b), strings.Count(string(b), "<svg"))
 		}
 		if !strings.Contains(stdout, "Results — small") || strings.Contains(stdout, "<html") {
 			t.Errorf("stdout is not the table report:\n%s", stdout)
