@@ -77,6 +77,7 @@ type workerMsg struct {
 	Final     string  `json:"final,omitempty"`
 	Err       string  `json:"err,omitempty"`
 	Conflict  bool    `json:"conflict,omitempty"`
+	Writes    int32   `json:"w,omitempty"`       // write transactions tried
 	Busy      int32   `json:"busy,omitempty"`    // busy errors
 	Retried   int32   `json:"retried,omitempty"` // tries after them
 	BusyStop  bool    `json:"busy_stop,omitempty"`
@@ -373,7 +374,7 @@ func (t *trial) take(k int, m *workerMsg) error {
 	t.lockWait[i], t.dbTotal[i], t.dispatch[i], t.api[i], t.hold[i], t.total[i] = m.LockWait, m.DBTotal, m.Dispatch, m.API, m.Hold, m.Total
 	t.committed[i] = m.Committed
 	t.final[i] = st
-	t.busy[i], t.busyRetried[i] = m.Busy, m.Retried
+	t.busy[i], t.busyRetried[i], t.writes[i] = m.Busy, m.Retried, m.Writes
 	t.transitions.Add(int64(m.Committed))
 	if m.Conflict {
 		t.conflicts.Add(1)
@@ -459,7 +460,7 @@ func Worker(ctx context.Context, in io.Reader, out io.Writer) error {
 		if i >= 0 {
 			m.LockWait, m.DBTotal, m.Dispatch, m.API, m.Hold, m.Total = t.lockWait[i], t.dbTotal[i], t.dispatch[i], t.api[i], t.hold[i], t.total[i]
 			m.Committed, m.Final = t.committed[i], cw.Def.StateName(t.final[i])
-			m.Busy, m.Retried, m.BusyStop = t.busy[i], t.busyRetried[i], t.busyStop[i]
+			m.Busy, m.Retried, m.BusyStop, m.Writes = t.busy[i], t.busyRetried[i], t.busyStop[i], t.writes[i]
 		}
 		send(m)
 	}

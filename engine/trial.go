@@ -58,6 +58,7 @@ type trial struct {
 	final                                         []fsm.State  // state each item ended in, per the machine
 	fileErr                                       []bool       // the item stopped on an error
 	busy, busyRetried                             []int32      // busy errors per item, and the tries after them
+	writes                                        []int32      // write transactions tried per item
 	busyStop                                      []bool       // the item stopped on a busy error past busy_retries
 	transitions, conflicts                        atomic.Int64 // over all items
 	done                                          atomic.Int64 // items finished
@@ -103,6 +104,13 @@ func runTrial(ctx context.Context, run scenario.Run, profile scenario.Profile, w
 	}
 	db := ts.Store
 	out.pragmas = db.Effective()
+	// What a write costs with nothing contending, measured before the
+	// schema exists so that its WAL is not the trial's.
+	probes, err := db.Probe(ctx, probeWrites)
+	if err != nil {
+		out.err = err
+		return out
+	}
 	if err := db.Init(ctx, cfg.SetupSQL, cfg.Files); err != nil {
 		out.err = stmtError(err, wl)
 		return out
@@ -163,6 +171,8 @@ func runTrial(ctx context.Context, run scenario.Run, profile scenario.Profile, w
 	out.throughput = stopSampling()
 	out.m = t.measure(elapsed)
 	out.m.WALBytes = walBytes
+	out.m.UncontendedWriteMS = analysis.Summarize(durationsMS(probes))
+	out.m.LockVerdict, out.m.LockWaitRatio = analysis.LockVerdict(&out.m)
 	out.m.Batches = batches
 	out.m.Reads = reads
 	out.m.WALSizeStartBytes = walStart
@@ -220,7 +230,7 @@ func newTrial(cfg scenario.Config, profile scenario.Profile, wl *scenario.Compil
 		lockWait: make([]float64, n), dbTotal: make([]float64, n), dispatch: make([]float64, n),
 		api: make([]float64, n), hold: make([]float64, n), total: make([]float64, n),
 		committed: make([]int32, n), final: make([]fsm.State, n), fileErr: make([]bool, n),
-		busy: make([]int32, n), busyRetried: make([]int32, n), busyStop: make([]bool, n),
+		busy: make([]int32, n), busyRetried: make([]int32, n), busyStop: make([]bool, n), writes: make([]int32, n),
 		failed: make([]bool, len(wl.Def.States)),
 		parts:  1,
 	}
@@ -385,6 +395,7 @@ func (t *trial) file(ctx context.Context, s session, i, worker int) (err error) 
 		}()
 		wr := fsm.Write{Transition: tr, Item: i, Key: key, From: from, To: to, Version: version, Worker: worker, Attempt: attempt}
 		for try := 0; ; try++ {
+			t.writes[i]++
 			tm, err := s.apply(ctx, &wr)
 			lock += tm.Updated.Sub(w0)
 			db += tm.Committed.Sub(w0)
@@ -495,6 +506,18 @@ func pause(ctx context.Context, d time.Duration) error {
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
+// probeWrites is how many uncontended writes each trial times first.
+const probeWrites = 32
+
+// durationsMS is ds in milliseconds.
+func durationsMS(ds []time.Duration) []float64 {
+	out := make([]float64, len(ds))
+	for i, d := range ds {
+		out[i] = ms(d)
+	}
+	return out
+}
+
 // measure summarises the trial. The per-item arrays of items that never
 // started (an interruption) are left out of the statistics.
 func (t *trial) measure(elapsed time.Duration) analysis.Measurement {
@@ -522,6 +545,13 @@ func (t *trial) measure(elapsed time.Duration) analysis.Measurement {
 	m.TotalWall = analysis.Summarize(keep(t.total))
 	m.FSMNet = analysis.Summarize(net)
 	m.Hold = analysis.Summarize(keep(t.hold))
+	var perWrite []float64
+	for i := range t.lockWait {
+		if t.started(i) && t.writes[i] > 0 {
+			perWrite = append(perWrite, t.lockWait[i]/float64(t.writes[i]))
+		}
+	}
+	m.WriteLockMS = analysis.Summarize(perWrite)
 	m.ElapsedSeconds = elapsed.Seconds()
 	m.Transitions = t.transitions.Load()
 	m.OCCConflicts = t.conflicts.Load()

@@ -31,6 +31,12 @@ type Store interface {
 	// database has one (false outside WAL mode). It is sampled during a
 	// trial, so it must be cheap.
 	WALSize() (int64, bool)
+	// Probe times n write transactions, one after another on one
+	// connection, on a one-row table of its own (dropped afterwards): what a
+	// write costs when nothing contends for the lock, measured in the same
+	// trial as lock_wait_ms and the same way (from BEGIN until the UPDATE
+	// returned). The engine calls it before the workers start.
+	Probe(ctx context.Context, n int) ([]time.Duration, error)
 	// Effective is each pragma of the Options with the value the database
 	// reports after applying it; nil for a database without pragmas.
 	Effective() []Pragma

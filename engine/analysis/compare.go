@@ -79,6 +79,9 @@ func Combine(trials []Measurement) Measurement {
 		}
 	}
 	m.Reads = combineReads(trials)
+	m.UncontendedWriteMS = medianStat(trials, func(m *Measurement) Stat { return m.UncontendedWriteMS })
+	m.WriteLockMS = medianStat(trials, func(m *Measurement) Stat { return m.WriteLockMS })
+	m.LockVerdict, m.LockWaitRatio = LockVerdict(&m)
 	var wal []float64
 	for i := range trials {
 		if trials[i].WALBytes != nil {
@@ -90,6 +93,25 @@ func Combine(trials []Measurement) Measurement {
 		m.WALBytes = &v // the median over the trials, as the WAL sizes are
 	}
 	return m
+}
+
+// waitingRatio is how many times an uncontended write's p95 a write's p95
+// must take under load for LockVerdict to say WAITING.
+const waitingRatio = 2
+
+// LockVerdict says whether the run's writes waited for the lock: WAITING
+// when the p95 of the per-write lock time (WriteLockMS) is at least
+// waitingRatio times the p95 of the uncontended writes measured in the same
+// trial, else CLEAN; "" without both figures. The ratio is returned with it.
+func LockVerdict(m *Measurement) (string, float64) {
+	if m.UncontendedWriteMS.Count == 0 || m.WriteLockMS.Count == 0 || m.UncontendedWriteMS.P95 <= 0 {
+		return "", 0
+	}
+	r := m.WriteLockMS.P95 / m.UncontendedWriteMS.P95
+	if r >= waitingRatio {
+		return "WAITING", r
+	}
+	return "CLEAN", r
 }
 
 // combineReads is the readers' figures over the trials: queries and errors
@@ -241,4 +263,21 @@ func deltaPct(before, after float64) float64 {
 		return math.NaN()
 	}
 	return (after - before) / before * 100
+}
+
+// medianStat is each figure of a Stat the median over the trials (its count
+// summed), as a segment's are.
+func medianStat(trials []Measurement, of func(*Measurement) Stat) Stat {
+	var out Stat
+	for i := range trials {
+		out.Count += of(&trials[i]).Count
+	}
+	for _, name := range scenario.Stats {
+		xs := make([]float64, len(trials))
+		for i := range trials {
+			xs[i], _ = of(&trials[i]).Get(name)
+		}
+		*out.field(name) = Median(xs)
+	}
+	return out
 }

@@ -161,7 +161,7 @@ type Measurement struct {
 	Segments             `json:"segments" expr:"segments"`
 	WALSizeStartBytes    int64          `json:"wal_size_start_bytes" expr:"wal_size_start_bytes"`
 	WALSizeEndBytes      int64          `json:"wal_size_end_bytes" expr:"wal_size_end_bytes"`
-	WALContention        string         `json:"wal_contention" expr:"wal_contention"` // CONTENTION or CLEAN
+	WALContention        string         `json:"wal_contention" expr:"wal_contention"` // CONTENTION or CLEAN: the reference's 5% rule
 	Bottleneck           string         `json:"bottleneck" expr:"bottleneck"`
 	Integrity            string         `json:"integrity" expr:"integrity"` // "ok" or what is wrong
 	States               map[string]int `json:"states" expr:"states"`       // files per state at the end
@@ -178,6 +178,18 @@ type Measurement struct {
 	// pg_current_wal_lsn()); nil on SQLite.
 	WALBytes *int64 `json:"wal_bytes,omitempty" expr:"wal_bytes"`
 	Reads    *Reads `json:"reads,omitempty" expr:"reads"` // with readers
+	// UncontendedWriteMS is what one write costs with nothing contending:
+	// writes timed as lock_wait_ms is, one after another on one connection
+	// before the workers start. WriteLockMS is, per item, its lock_wait_ms
+	// divided by the write transactions it tried. LockVerdict compares the
+	// two p95s (LockWaitRatio): WAITING when writes under load take at
+	// least twice what an uncontended write takes, else CLEAN — unlike the
+	// reference's wal_contention, it tells waiting for the lock from the
+	// write's own work.
+	UncontendedWriteMS Stat    `json:"uncontended_write_ms" expr:"uncontended_write_ms"`
+	WriteLockMS        Stat    `json:"write_lock_ms" expr:"write_lock_ms"`
+	LockVerdict        string  `json:"lock_verdict" expr:"lock_verdict"`
+	LockWaitRatio      float64 `json:"lock_wait_ratio" expr:"lock_wait_ratio"`
 }
 
 // Reads is what a workload's readers did while the workers ran.

@@ -338,8 +338,10 @@ func (c *Conn) Apply(ctx context.Context, w *fsm.Write) (tm fsm.Timing, err erro
 		if err != nil {
 			return err
 		}
-		err = hold(ctx, c.w.Transitions[w.Transition].Hold)
-		tm.Held = time.Now()
+		if d := c.w.Transitions[w.Transition].Hold; d > 0 {
+			err = hold(ctx, d)
+			tm.Held = time.Now()
+		}
 		return err
 	})
 	tm.Committed = time.Now()
@@ -385,10 +387,12 @@ func (c *Conn) ApplyBatch(ctx context.Context, ws []fsm.Write, timings []fsm.Tim
 				}
 				continue
 			}
-			if err := hold(ctx, c.w.Transitions[ws[i].Transition].Hold); err != nil {
-				return err
+			if d := c.w.Transitions[ws[i].Transition].Hold; d > 0 {
+				if err := hold(ctx, d); err != nil {
+					return err
+				}
+				timings[i].Held = time.Now()
 			}
-			timings[i].Held = time.Now()
 			if multi {
 				if err := c.exec(dc, "RELEASE w"); err != nil {
 					return err
