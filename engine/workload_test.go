@@ -493,3 +493,132 @@ runs: [{name: r}]
 		}
 	})
 }
+
+// TestWorkloadSQLErrorsAreSpecErrors: Validate prepares every workload
+// statement on SQLite; what SQLite refuses is a spec error at the
+// statement's position with SQLite's message, before anything runs.
+func TestWorkloadSQLErrorsAreSpecErrors(t *testing.T) {
+	const head = `version: 1
+name: v
+workloads:
+  w:
+`
+	const rest = `    table: t
+    states: [new, seen, done]
+    initial: new
+    done: [done]
+`
+	const schema = "    schema: CREATE TABLE t (id INTEGER PRIMARY KEY, state TEXT NOT NULL, note TEXT)\n"
+	const plainSteps = `    steps:
+      - {name: see, from: new, to: seen}
+      - {name: end, from: seen, to: done}
+`
+	const tail = "defaults: {workload: w, files: 5, concurrency: 2}\nruns: [{name: r}]\n"
+	cases := []struct {
+		name, src string
+		want      []string
+	}{
+		{"second statement of a step", head + schema + rest + `    steps:
+      - name: see
+        from: new
+        to: seen
+        sql:
+          - SELECT note AS n FROM t WHERE id = :item
+          - UPDATE t SET state = :to, notes = :n WHERE id = :item AND state = :from
+      - {name: end, from: seen, to: done}
+` + tail, []string{`test.yaml:16:13: workload "w": step "see", statement 2: SQLite: no such column: notes`}},
+		{"schema block", head + `    schema: |
+      CREATE TABLE t (id INTEGER PRIMARY KEY, state TEXT NOT NULL);
+      CREATE INDEX t_state ON t state;
+` + rest + plainSteps + tail, []string{`test.yaml:6:7: workload "w": schema: SQLite: near "state": syntax error`}},
+		{"seed not null", head + "    schema: CREATE TABLE t (id INTEGER PRIMARY KEY, state TEXT NOT NULL, note TEXT NOT NULL)\n" +
+			"    seed: INSERT INTO t (id, state) VALUES (:item, :state)\n" + rest + plainSteps + tail,
+			[]string{`test.yaml:6:11: workload "w": seed: SQLite: NOT NULL constraint failed: t.note`}},
+		{"reader on an unknown table", head + schema + rest + plainSteps +
+			"    readers: {count: 1, sql: SELECT count(*) FROM tt}\n" + tail,
+			[]string{`test.yaml:13:30: workload "w": readers: SQLite: no such table: tt`}},
+		{"positional parameter", head + schema + rest + `    steps:
+      - name: see
+        from: new
+        to: seen
+        sql:
+          - UPDATE t SET state = :to, note = ? WHERE id = :item AND state = :from
+      - {name: end, from: seen, to: done}
+` + tail, []string{`test.yaml:15:13: workload "w": step "see", statement 1: SQLite: 4 parameters, but 3 :name parameters found: use :name parameters only`}},
+		{"every error, in file order", head + schema + "    seed: INSERT INTO t (id, state, owner) VALUES (:item, :state, 0)\n" + rest + `    steps:
+      - name: see
+        from: new
+        to: seen
+        sql: [UPDATE t SET state = :to WHERE id = :item AND stat = :from]
+      - {name: end, from: seen, to: done}
+    readers: {count: 1, sql: SELECT * FROM u}
+` + tail, []string{
+			`test.yaml:6:11: workload "w": seed: SQLite: table t has no column named owner`,
+			`test.yaml:15:15: workload "w": step "see", statement 1: SQLite: no such column: stat`,
+			`test.yaml:17:30: workload "w": readers: SQLite: no such table: u`,
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			spec := parse(t, c.src)
+			err := Validate(spec, false)
+			var errs scenario.Errors
+			if !errors.As(err, &errs) {
+				t.Fatalf("got %v, want spec errors", err)
+			}
+			var got []string
+			for _, e := range errs {
+				got = append(got, e.Error())
+			}
+			if !slices.Equal(got, c.want) {
+				t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+			}
+			// A run checks the same before anything runs.
+			if _, err := NewRunner(spec, Options{TempDir: t.TempDir()}); err == nil || err.Error() != strings.Join(c.want, "\n") {
+				t.Errorf("NewRunner: got %v, want the same errors", err)
+			}
+		})
+	}
+}
+
+// TestAssertionsReadWorkloadFigures: assertions reach busy_errors, reads,
+// hold_ms and wal_size_max_bytes, by run name and through run(); a typo
+// is a spec error with a suggestion.
+func TestAssertionsReadWorkloadFigures(t *testing.T) {
+	readers := "    readers: {count: 1, sql: SELECT count(*) FROM jobs, every: 1ms}\n"
+	spec := jobsSpec(t, readers, "{workload: jobs, files: 120, concurrency: 8, connection: per_worker}", `  - name: deferred
+    txlock: deferred
+  - name: x
+    txlock: immediate
+assertions:
+  - {name: busy, expr: deferred.busy_errors > 0}
+  - {name: none busy, expr: x.busy_errors == 0 && x.busy_retries == 0}
+  - {name: reads, expr: 'run("x").reads.queries > 0 && run("x").reads.read_ms.count > 0'}
+  - {name: hold, expr: x.hold_ms.p95 >= 2}
+  - {name: wal, expr: x.wal_size_max_bytes > 0}
+  - {name: workload, expr: x.workload == "jobs"}
+`)
+	res, err := runSpec(t, spec, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range res.Assertions {
+		if !a.Passed {
+			t.Errorf("%s: got %+v, want pass", a.Name, a)
+		}
+	}
+	if len(res.Assertions) != 6 {
+		t.Errorf("got %d assertions, want 6", len(res.Assertions))
+	}
+
+	bad := jobsSpec(t, "", "{workload: jobs, files: 5}", "  - name: x\nassertions:\n  - {name: typo, expr: x.busy_erors > 0}\n")
+	err = Validate(bad, false)
+	var errs scenario.Errors
+	if !errors.As(err, &errs) || len(errs) != 1 {
+		t.Fatalf("got %v, want one spec error", err)
+	}
+	const want = `a run has no field busy_erors, did you mean busy_errors?`
+	if got := errs[0].Error(); !strings.HasPrefix(got, "test.yaml:") || !strings.HasSuffix(got, want) {
+		t.Errorf("got %q, want a position and %q", got, want)
+	}
+}
