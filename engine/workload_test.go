@@ -581,6 +581,60 @@ workloads:
 	}
 }
 
+// TestFilesWorkloadResultsKeepTheirShape: the built-in files workload runs
+// as before; its results have every field they had, plus the new ones.
+func TestFilesWorkloadResultsKeepTheirShape(t *testing.T) {
+	const files = 40
+	spec := parse(t, fmt.Sprintf("version: 1\nname: f\ndefaults: {files: %d, concurrency: 4}\nruns: [{name: r}]\n", files))
+	res, err := runSpec(t, spec, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res.Runs[0]
+	if r.Indexed != files || r.Transitions != 3*files || r.Integrity != "ok" || r.BusyErrors != 0 || r.BusyRetries != 0 {
+		t.Errorf("got indexed %d, transitions %d, integrity %q, busy %d/%d; want %d, %d, ok, 0/0", r.Indexed, r.Transitions, r.Integrity, r.BusyErrors, r.BusyRetries, files, 3*files)
+	}
+	if r.Hold.Count != files || r.Hold.Max != 0 {
+		t.Errorf("got hold_ms %+v, want %d samples, all zero", r.Hold, files)
+	}
+	if r.WALSizeMaxBytes == nil || *r.WALSizeMaxBytes <= 0 {
+		t.Errorf("got wal_size_max_bytes %v, want set", r.WALSizeMaxBytes)
+	}
+	if r.Workload != "files" || r.Reads != nil {
+		t.Errorf("got workload %q, reads %v; want files, none", r.Workload, r.Reads)
+	}
+	run := runJSON(t, res)[0]
+	// The keys a run had before workloads, and the new ones.
+	for _, k := range []string{
+		"name", "config", "effective_pragmas", "trials", "elapsed_seconds", "transitions", "transitions_per_second",
+		"files_per_second", "indexed", "failed", "occ_conflicts", "segments", "wal_size_start_bytes", "wal_size_end_bytes",
+		"wal_contention", "bottleneck", "integrity", "states", "file_errors", "latency_cdf", "throughput",
+		"busy_errors", "busy_retries", "wal_size_max_bytes",
+	} {
+		if _, ok := run[k]; !ok {
+			t.Errorf("run: no %q (keys %v)", k, keysOf(run))
+		}
+	}
+	cfg, _ := run["config"].(map[string]any)
+	for _, k := range []string{
+		"files", "concurrency", "profile", "connection", "pool_size", "batch_size", "txlock", "pragmas", "repeat",
+		"warmup", "seed", "retries", "timeout_seconds", "keep_db", "processes", "workload",
+	} {
+		if _, ok := cfg[k]; !ok {
+			t.Errorf("config: no %q (keys %v)", k, keysOf(cfg))
+		}
+	}
+	if cfg["workload"] != "files" {
+		t.Errorf("got config.workload %v, want files", cfg["workload"])
+	}
+	segs, _ := run["segments"].(map[string]any)
+	for _, k := range append(slices.Clone(scenario.Segments), "hold_ms") {
+		if _, ok := segs[k]; !ok {
+			t.Errorf("segments: no %q (keys %v)", k, keysOf(segs))
+		}
+	}
+}
+
 // TestAssertionsReadWorkloadFigures: assertions reach busy_errors, reads,
 // hold_ms and wal_size_max_bytes, by run name and through run(); a typo
 // is a spec error with a suggestion.
