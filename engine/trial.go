@@ -399,7 +399,11 @@ func (t *trial) file(ctx context.Context, s session, i, worker int) (err error) 
 			tm, err := s.apply(ctx, &wr)
 			lock += tm.Updated.Sub(w0)
 			db += tm.Committed.Sub(w0)
-			held += tm.Held.Sub(tm.Updated)
+			if w.Transitions[tr].Hold > 0 {
+				// Only a step with a hold holds: elsewhere Held − Updated
+				// would be the clock's noise, not time the step held.
+				held += tm.Held.Sub(tm.Updated)
+			}
 			if err == nil {
 				break
 			}

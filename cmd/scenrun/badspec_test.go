@@ -10,7 +10,14 @@ import (
 	"testing"
 )
 
-var update = flag.Bool("update", false, "rewrite scenario/testdata/bad/expr_*.err from the current output")
+var update = flag.Bool("update", false, "rewrite scenario/testdata/bad/{expr,sqlite}_*.err from the current output")
+
+// enginesSpec says whether a bad spec's message comes from the engine
+// (assertions compile there, and workload SQL is prepared there) rather
+// than from scenario, whose own golden test checks the rest.
+func enginesSpec(name string) bool {
+	return strings.HasPrefix(name, "expr_") || strings.HasPrefix(name, "sqlite_")
+}
 
 // emptyDir fails the test unless dir holds nothing.
 func emptyDir(t *testing.T, what, dir string) {
@@ -27,9 +34,10 @@ func emptyDir(t *testing.T, what, dir string) {
 // TestBadSpecCorpus feeds every spec of scenario/testdata/bad to the command
 // as a user would, both to a run and to validate: each must exit 2 with
 // exactly the expected message on stderr, run nothing (no database directory
-// appears in TMPDIR) and write no results file. The messages of expr_* specs
-// come from the engine (assertions compile there); the rest are the same
-// text scenario's own golden test checks.
+// appears in TMPDIR) and write no results file. The messages of expr_* and
+// sqlite_* specs come from the engine (assertions compile there, workload
+// SQL is prepared there); the rest are the same text scenario's own golden
+// test checks.
 func TestBadSpecCorpus(t *testing.T) {
 	t.Chdir("../../scenario") // the .err files name the specs as testdata/bad/…
 	files, err := filepath.Glob("testdata/bad/*.yaml")
@@ -44,7 +52,7 @@ func TestBadSpecCorpus(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			golden := strings.TrimSuffix(f, ".yaml") + ".err"
 			want, err := os.ReadFile(golden)
-			if err != nil && !(*update && strings.HasPrefix(name, "expr_")) {
+			if err != nil && !(*update && enginesSpec(name)) {
 				t.Fatal(err)
 			}
 			for _, args := range [][]string{
@@ -63,7 +71,7 @@ func TestBadSpecCorpus(t *testing.T) {
 				if code != exitUsage {
 					t.Errorf("%s: got exit %d, want %d (stderr %q)", args[0], code, exitUsage, stderr.String())
 				}
-				if *update && strings.HasPrefix(name, "expr_") && args[0] == "validate" {
+				if *update && enginesSpec(name) && args[0] == "validate" {
 					if err := os.WriteFile(golden, stderr.Bytes(), 0o644); err != nil {
 						t.Fatal(err)
 					}
