@@ -53,7 +53,11 @@ func checkWorkloads(ctx context.Context, spec *scenario.Spec) error {
 				continue
 			}
 			pos, what := stmtPos(w, c, se)
-			errs = append(errs, &scenario.Error{File: spec.File, Pos: pos, Msg: fmt.Sprintf("workload %q: %s: SQLite: %v", w.Name, what, se.Err)})
+			by := "SQLite: " // the database's own message
+			if errors.Is(se.Err, fsm.ErrPositional) {
+				by = "" // scenrun's
+			}
+			errs = append(errs, &scenario.Error{File: spec.File, Pos: pos, Msg: fmt.Sprintf("workload %q: %s: %s%v", w.Name, what, by, se.Err)})
 		}
 	}
 	if len(errs) == 0 {

@@ -544,7 +544,7 @@ workloads:
         sql:
           - UPDATE t SET state = :to, note = ? WHERE id = :item AND state = :from
       - {name: end, from: seen, to: done}
-` + tail, []string{`test.yaml:15:13: workload "w": step "see", statement 1: SQLite: 4 parameters, but 3 :name parameters found: use :name parameters only`}},
+` + tail, []string{`test.yaml:15:13: workload "w": step "see", statement 1: 4 parameters, but 3 :name parameters found: use :name parameters only`}},
 		{"every error, in file order", head + schema + "    seed: INSERT INTO t (id, state, owner) VALUES (:item, :state, 0)\n" + rest + `    steps:
       - name: see
         from: new

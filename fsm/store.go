@@ -111,6 +111,10 @@ var ErrBusy = errors.New("database busy")
 // row: the workload's SQL is wrong, and the run fails.
 var ErrManyRows = errors.New("changed more than one row")
 
+// ErrPositional is a workload statement with `?` parameters: scenrun binds
+// parameters by name only.
+var ErrPositional = errors.New("use :name parameters only")
+
 // A Pragma is a database setting, applied on every new connection (in
 // SQLite as `PRAGMA name = value`). Its tags are those of the results JSON
 // and of assertion expressions, which report pragmas as the store read

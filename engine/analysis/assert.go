@@ -402,6 +402,14 @@ func formatValue(v any) string {
 	case string:
 		return strconv.Quote(x)
 	}
+	// A figure that may be absent (wal_size_max_bytes outside WAL mode) is
+	// a pointer: show its value, or null.
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return "null"
+		}
+		return formatValue(rv.Elem().Interface())
+	}
 	return fmt.Sprint(v)
 }
 

@@ -63,3 +63,18 @@ func verdicts(rs []AssertionResult) string {
 	}
 	return s
 }
+
+// TestDetailShowsOptionalFigures: a figure that may be absent is a pointer
+// in the results (wal_size_max_bytes); a detail shows its value, or null,
+// never an address.
+func TestDetailShowsOptionalFigures(t *testing.T) {
+	n := int64(8256544)
+	for _, tt := range []struct {
+		v    any
+		want string
+	}{{&n, "8256544"}, {(*int64)(nil), "null"}, {n, "8256544"}} {
+		if got := formatValue(tt.v); got != tt.want {
+			t.Errorf("formatValue(%#v) = %q, want %q", tt.v, got, tt.want)
+		}
+	}
+}

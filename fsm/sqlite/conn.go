@@ -114,7 +114,7 @@ func (c *Conn) prepare(dc any, st *fsm.Stmt) (driver.Stmt, error) {
 	}
 	c.prepared = append(c.prepared, s)
 	if n := s.NumInput(); n != len(st.Params) {
-		return nil, &fsm.SQLError{Stmt: st.SQL, Err: fmt.Errorf("%d parameters, but %d :name parameters found: use :name parameters only", n, len(st.Params))}
+		return nil, &fsm.SQLError{Stmt: st.SQL, Err: fmt.Errorf("%d parameters, but %d :name parameters found: %w", n, len(st.Params), fsm.ErrPositional)}
 	}
 	if len(st.Params) > len(c.args) {
 		c.args = make([]driver.NamedValue, len(st.Params))
