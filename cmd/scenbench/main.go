@@ -58,7 +58,7 @@ type variant struct {
 	NoCkpt      bool   `json:"wal_autocheckpoint_off"`
 	Note        string `json:"note,omitempty"`
 	raw         sqlite.RawMode
-	fewer       int // runs -files ÷ fewer files: a slow combination kept inside the bench's time
+	scale       float64 // runs -files × scale files (0: ×1), so each run lasts about as long
 }
 
 // A measured variant: one figure per repetition, in repetition order.
@@ -110,18 +110,24 @@ func benchModes() []string {
 }
 func benchConcurrency() []int { return []int{1, 10, 50} }
 
-// fewerFiles is how many times fewer files a slow combination runs, to keep
-// `make bench` within its few minutes. per_file opens a connection per
-// file, and at c=1 each file's connection is the last one open when it
-// closes, which checkpoints the WAL.
-func fewerFiles(mode string, c int) int {
+// filesScale is how many times -files a combination runs, so that each run
+// lasts about as long as the raw loop's — a run of a few milliseconds would
+// measure the scheduler — and `make bench` stays within its minutes.
+// per_file opens a connection per file, and at c=1 each file's connection
+// is the last one open when it closes, which checkpoints the WAL; the single
+// writer's batches commit several times faster than the raw loop.
+func filesScale(mode string, c int) float64 {
 	switch {
-	case mode != "per_file":
-		return 1
-	case c == 1:
+	case mode == "per_file" && c == 1:
+		return 0.25
+	case mode == "per_file":
+		return 0.5
+	case mode == "single_writer" && c >= 50:
 		return 4
+	case mode == "single_writer" && c >= 10:
+		return 2
 	}
-	return 2
+	return 1
 }
 
 // variants lists what the bench measures, in order: the raw loops, then
@@ -134,7 +140,7 @@ func variants(extra bool) []variant {
 	}
 	for _, mode := range benchModes() {
 		for _, c := range benchConcurrency() {
-			vs = append(vs, pair(mode, c, false, fewerFiles(mode, c))...)
+			vs = append(vs, pair(mode, c, false, filesScale(mode, c))...)
 		}
 	}
 	if extra {
@@ -145,7 +151,7 @@ func variants(extra bool) []variant {
 }
 
 // pair is a mode's twin and engine variant at concurrency c.
-func pair(mode string, c int, nockpt bool, fewer int) []variant {
+func pair(mode string, c int, nockpt bool, scale float64) []variant {
 	name := fmt.Sprintf("%s_c%d", mode, c)
 	note := ""
 	if nockpt {
@@ -153,8 +159,8 @@ func pair(mode string, c int, nockpt bool, fewer int) []variant {
 		note = "wal_autocheckpoint=0: not a fair configuration"
 	}
 	return []variant{
-		{Name: "twin_" + name, Kind: "twin", Connection: mode, Concurrency: c, NoCkpt: nockpt, Note: note, fewer: fewer},
-		{Name: name, Kind: "engine", Connection: mode, Concurrency: c, Twin: "twin_" + name, NoCkpt: nockpt, Note: note, fewer: fewer},
+		{Name: "twin_" + name, Kind: "twin", Connection: mode, Concurrency: c, NoCkpt: nockpt, Note: note, scale: scale},
+		{Name: name, Kind: "engine", Connection: mode, Concurrency: c, Twin: "twin_" + name, NoCkpt: nockpt, Note: note, scale: scale},
 	}
 }
 
@@ -181,11 +187,19 @@ func selectVariants(all []variant, re *regexp.Regexp, files int) []*measured {
 	var ms []*measured
 	for i, v := range all {
 		if keep[i] {
-			v.Files = max(1, files/max(1, v.fewer))
+			v.Files = filesOf(files, v.scale)
 			ms = append(ms, &measured{variant: v})
 		}
 	}
 	return ms
+}
+
+// filesOf is -files × scale (×1 for 0), at least one.
+func filesOf(files int, scale float64) int {
+	if scale == 0 {
+		scale = 1
+	}
+	return max(1, int(float64(files)*scale))
 }
 
 // schedule is the order of one repetition, as indices into ms: an engine
@@ -249,8 +263,8 @@ func summarize(ms []*measured) {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("scenbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	reps := fs.Int("reps", 7, "repetitions of every variant (≥ 1; medians over them)")
-	files := fs.Int("files", 818, "files per repetition (three state changes each; per_file runs a quarter as many at c=1, half at c ≥ 10)")
+	reps := fs.Int("reps", 9, "repetitions of every variant (≥ 1; medians over them)")
+	files := fs.Int("files", 818, "files per repetition (three state changes each; per_file runs ¼ as many at c=1 and ½ above, single_writer 2× at c=10 and 4× at c=50)")
 	out := fs.String("out", "results", "directory for the bench JSON (bench-<UTC timestamp>.json)")
 	jsonFile := fs.String("json", "", "write the JSON to exactly this `file` instead")
 	tmp := fs.String("tmp", "", "directory for the databases (default: the system's temporary directory)")
@@ -277,7 +291,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Files: *files, Reps: *reps, RawLimit: "raw", Pragmas: pragmas}
 	rep.Variants = selectVariants(variants(*extra), re, *files)
 	b := bench{tmp: *tmp}
-	fmt.Fprintf(stderr, "scenbench: %d variants × %d repetitions, %d files each (fewer where the table says); load %s\n", len(rep.Variants), *reps, *files, rep.LoadBefore)
+	fmt.Fprintf(stderr, "scenbench: %d variants × %d repetitions, %d files each (× the files column's scale); load %s\n", len(rep.Variants), *reps, *files, rep.LoadBefore)
 	for r := range *reps {
 		tps := make([]float64, len(rep.Variants))
 		for _, i := range schedule(rep.Variants, r) {
@@ -480,7 +494,7 @@ func targets(rep *benchReport) []target {
 const lowTwinRatio = 0.90
 
 func printReport(w io.Writer, rep *benchReport) {
-	fmt.Fprintf(w, "scenbench: %d files × 3 state changes (fewer where the files column says), %d repetitions (medians), %s, %d CPUs, SQLite %s\n",
+	fmt.Fprintf(w, "scenbench: %d files × 3 state changes (some modes more or fewer: the files column), %d repetitions (medians), %s, %d CPUs, SQLite %s\n",
 		rep.Files, rep.Reps, rep.Environment.Go, rep.Environment.CPUs, rep.Environment.SQLite)
 	fmt.Fprintf(w, "pragmas: %s; load average before %s, after %s\n\n", rep.Pragmas, rep.LoadBefore, rep.LoadAfter)
 	for _, m := range rep.Variants {

@@ -45,8 +45,8 @@ func TestBenchWritesRatiosForEveryVariant(t *testing.T) {
 		if m.Kind == "engine" && (m.Twin != "twin_"+m.Name || len(m.TwinRatio) != 2 || !(m.MedianTwin > 0)) {
 			t.Errorf("%s: twin %q, %d ratios to it, median %v; want twin_%s, 2, > 0", m.Name, m.Twin, len(m.TwinRatio), m.MedianTwin, m.Name)
 		}
-		if m.Files != 12/max(1, want[i].fewer) {
-			t.Errorf("%s: got %d files, want %d", m.Name, m.Files, 12/max(1, want[i].fewer))
+		if w := filesOf(12, want[i].scale); m.Files != w {
+			t.Errorf("%s: got %d files, want %d", m.Name, m.Files, w)
 		}
 		for _, v := range m.TPS {
 			if !(v > 0) {
