@@ -1,10 +1,13 @@
-// Command scenbench holds scenrun's engine against the raw limit of SQLite
-// from Go: in one process it runs, in alternating repetitions, a plain loop
-// making the same state changes on one connection and scenrun's engine in
-// several connection modes, and prints each one's transitions per second and
-// its ratio to the raw loop of the same repetition (the median of those
-// per-repetition ratios, so drift of a busy machine hits both sides of a
-// ratio alike). It also measures the fixed cost of a scenario: parse,
+// Command scenbench holds scenrun's engine against what plain Go does with
+// SQLite: in one process it runs, in alternating repetitions, a plain loop
+// making the same state changes on one connection (the raw limit), and for
+// every connection mode at concurrency 1, 10 and 50 scenrun's engine and
+// the mode's twin, a hand-written program doing the same work with the same
+// connection pattern (twins.go), each engine run next to its twin's. It
+// prints each one's transitions per second, the engine's ratio to its twin
+// and every variant's ratio to the raw loop, each the median of the ratios
+// of the same repetition, so drift of a busy machine hits both sides of a
+// ratio alike. It also measures the fixed cost of a scenario: parse,
 // compile, open, seed, check and report, everything but the state changes.
 //
 // `make bench` runs it. The figures are what was measured; a target that is
@@ -46,20 +49,24 @@ func main() {
 // A variant is one thing the bench measures.
 type variant struct {
 	Name        string `json:"name"`
-	Kind        string `json:"kind"` // raw or engine
+	Kind        string `json:"kind"` // raw, twin or engine
 	Connection  string `json:"connection,omitempty"`
-	Concurrency int    `json:"concurrency,omitempty"`
+	Concurrency int    `json:"concurrency"`
+	Files       int    `json:"files"`
+	Twin        string `json:"twin,omitempty"` // an engine variant's twin
 	RawMode     string `json:"raw_mode,omitempty"`
 	NoCkpt      bool   `json:"wal_autocheckpoint_off"`
 	Note        string `json:"note,omitempty"`
 	raw         sqlite.RawMode
+	scale       float64 // runs -files × scale files (0: ×1), so each run lasts about as long
 }
 
 // A measured variant: one figure per repetition, in repetition order.
 type measured struct {
 	variant
 	TPS         []float64 `json:"transitions_per_second"`
-	Ratio       []float64 `json:"ratio_to_raw"` // to the raw limit of the same repetition
+	Ratio       []float64 `json:"ratio_to_raw"`            // to the raw limit of the same repetition
+	TwinRatio   []float64 `json:"ratio_to_twin,omitempty"` // an engine variant's, to its twin of the same repetition
 	FixedMS     []float64 `json:"fixed_cost_ms,omitempty"`
 	ParseMS     []float64 `json:"parse_ms,omitempty"`
 	CompileMS   []float64 `json:"compile_ms,omitempty"`
@@ -67,6 +74,7 @@ type measured struct {
 	ReportMS    []float64 `json:"report_ms,omitempty"`
 	MedianTPS   float64   `json:"median_transitions_per_second"`
 	MedianRatio float64   `json:"median_ratio_to_raw"`
+	MedianTwin  float64   `json:"median_ratio_to_twin,omitempty"`
 	MedianFixed float64   `json:"median_fixed_cost_ms,omitempty"`
 }
 
@@ -94,33 +102,174 @@ type benchReport struct {
 
 const pragmas = "journal_mode: wal, synchronous: normal, busy_timeout: 5000"
 
+// benchModes and benchConcurrency are the grid of twins and engine
+// variants: every connection mode (scenario.Connections, held to it by
+// TestBenchModesAreEveryConnection) at every concurrency.
+func benchModes() []string {
+	return []string{"per_file", "per_worker", "shared", "pool", "single_writer"}
+}
+func benchConcurrency() []int { return []int{1, 10, 50} }
+
+// filesScale is how many times -files a combination runs, so that each run
+// lasts about as long as the raw loop's — a run of a few milliseconds would
+// measure the scheduler — and `make bench` stays within its minutes.
+// per_file opens a connection per file, and at c=1 each file's connection
+// is the last one open when it closes, which checkpoints the WAL; the single
+// writer's batches commit several times faster than the raw loop.
+func filesScale(mode string, c int) float64 {
+	switch {
+	case mode == "per_file" && c == 1:
+		return 0.25
+	case mode == "per_file":
+		return 0.5
+	case mode == "single_writer" && c >= 50:
+		return 4
+	case mode == "single_writer" && c >= 10:
+		return 2
+	}
+	return 1
+}
+
+// variants lists what the bench measures, in order: the raw loops, then
+// each mode's twin and engine variant at each concurrency (the twin first),
+// then with extra the wal_autocheckpoint=0 lines.
 func variants(extra bool) []variant {
 	vs := []variant{
-		{Name: "raw", Kind: "raw", RawMode: "driver", raw: sqlite.RawDriver, Note: "the raw limit: driver statements, BEGIN/UPDATE/COMMIT, one connection"},
-		{Name: "raw_database_sql", Kind: "raw", RawMode: "database/sql", raw: sqlite.RawSQL, Note: "the same loop written with database/sql BeginTx/Stmt/Commit"},
-		{Name: "shared_c10", Kind: "engine", Connection: "shared", Concurrency: 10},
-		{Name: "single_writer_c50", Kind: "engine", Connection: "single_writer", Concurrency: 50},
-		{Name: "per_file_c10", Kind: "engine", Connection: "per_file", Concurrency: 10},
+		{Name: "raw", Kind: "raw", Concurrency: 1, RawMode: "driver", raw: sqlite.RawDriver, Note: "the raw limit: driver statements, BEGIN/UPDATE/COMMIT, one connection"},
+		{Name: "raw_database_sql", Kind: "raw", Concurrency: 1, RawMode: "database/sql", raw: sqlite.RawSQL, Note: "the same loop written with database/sql BeginTx/Stmt/Commit"},
+	}
+	for _, mode := range benchModes() {
+		for _, c := range benchConcurrency() {
+			vs = append(vs, pair(mode, c, false, filesScale(mode, c))...)
+		}
 	}
 	if extra {
-		vs = append(vs,
-			variant{Name: "raw_nockpt", Kind: "raw", RawMode: "driver", raw: sqlite.RawDriver, NoCkpt: true, Note: "wal_autocheckpoint=0: how much checkpoints cost; not a fair configuration"},
-			variant{Name: "shared_c10_nockpt", Kind: "engine", Connection: "shared", Concurrency: 10, NoCkpt: true, Note: "wal_autocheckpoint=0: not a fair configuration"},
-		)
+		vs = append(vs, variant{Name: "raw_nockpt", Kind: "raw", Concurrency: 1, RawMode: "driver", raw: sqlite.RawDriver, NoCkpt: true, Note: "wal_autocheckpoint=0: how much checkpoints cost; not a fair configuration"})
+		vs = append(vs, pair("shared", 10, true, 1)...)
 	}
 	return vs
+}
+
+// pair is a mode's twin and engine variant at concurrency c.
+func pair(mode string, c int, nockpt bool, scale float64) []variant {
+	name := fmt.Sprintf("%s_c%d", mode, c)
+	note := ""
+	if nockpt {
+		name += "_nockpt"
+		note = "wal_autocheckpoint=0: not a fair configuration"
+	}
+	return []variant{
+		{Name: "twin_" + name, Kind: "twin", Connection: mode, Concurrency: c, NoCkpt: nockpt, Note: note, scale: scale},
+		{Name: name, Kind: "engine", Connection: mode, Concurrency: c, Twin: "twin_" + name, NoCkpt: nockpt, Note: note, scale: scale},
+	}
+}
+
+// selectVariants keeps the variants whose name matches re, with what their
+// ratios need: the raw limit always, an engine variant's twin, and
+// raw_nockpt for a *_nockpt line. files is -files.
+func selectVariants(all []variant, re *regexp.Regexp, files int) []*measured {
+	keep := make([]bool, len(all))
+	for i, v := range all {
+		if v.Name == "raw" || re.MatchString(v.Name) {
+			keep[i] = true
+		}
+	}
+	for i, v := range all {
+		if !keep[i] {
+			continue
+		}
+		for j, w := range all {
+			if w.Name == v.Twin || v.NoCkpt && v.Kind != "raw" && w.Name == "raw_nockpt" {
+				keep[j] = true
+			}
+		}
+	}
+	var ms []*measured
+	for i, v := range all {
+		if keep[i] {
+			v.Files = filesOf(files, v.scale)
+			ms = append(ms, &measured{variant: v})
+		}
+	}
+	return ms
+}
+
+// filesOf is -files × scale (×1 for 0), at least one.
+func filesOf(files int, scale float64) int {
+	if scale == 0 {
+		scale = 1
+	}
+	return max(1, int(float64(files)*scale))
+}
+
+// schedule is the order of one repetition, as indices into ms: an engine
+// variant always runs right next to its twin, the pair's order alternating
+// with r, and each repetition starts at a different unit, so no variant is
+// always the one that runs right after another.
+func schedule(ms []*measured, r int) []int {
+	var units [][]int
+	for i, m := range ms {
+		if m.Kind == "twin" && slices.ContainsFunc(ms, func(e *measured) bool { return e.Twin == m.Name }) {
+			continue // runs in its engine variant's unit
+		}
+		u := []int{i}
+		if j := indexOf(ms, m.Twin); m.Twin != "" && j >= 0 {
+			u = []int{j, i}
+			if r%2 == 1 {
+				u = []int{i, j}
+			}
+		}
+		units = append(units, u)
+	}
+	var order []int
+	for k := range units {
+		order = append(order, units[(r+k)%len(units)]...)
+	}
+	return order
+}
+
+// record appends one repetition's figures, tps[i] being ms[i]'s, and their
+// ratios: to the raw limit (raw_nockpt for a *_nockpt twin or engine line)
+// and an engine variant's to its twin. ms[0] is the raw limit.
+func record(ms []*measured, tps []float64) {
+	nockpt := indexOf(ms, "raw_nockpt")
+	for i, m := range ms {
+		m.TPS = append(m.TPS, tps[i])
+		base := tps[0]
+		if m.NoCkpt && m.Kind != "raw" && nockpt >= 0 {
+			base = tps[nockpt]
+		}
+		m.Ratio = append(m.Ratio, tps[i]/base)
+		if j := indexOf(ms, m.Twin); m.Twin != "" && j >= 0 {
+			m.TwinRatio = append(m.TwinRatio, tps[i]/tps[j])
+		}
+	}
+}
+
+// summarize sets the medians over the repetitions.
+func summarize(ms []*measured) {
+	for _, m := range ms {
+		m.MedianTPS = median(m.TPS)
+		m.MedianRatio = median(m.Ratio)
+		if len(m.TwinRatio) > 0 {
+			m.MedianTwin = median(m.TwinRatio)
+		}
+		if len(m.FixedMS) > 0 {
+			m.MedianFixed = median(m.FixedMS)
+		}
+	}
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("scenbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	reps := fs.Int("reps", 7, "repetitions of every variant (≥ 1; medians over them)")
-	files := fs.Int("files", 818, "files per repetition (three state changes each)")
+	reps := fs.Int("reps", 9, "repetitions of every variant (≥ 1; medians over them)")
+	files := fs.Int("files", 818, "files per repetition (three state changes each; per_file runs ¼ as many at c=1 and ½ above, single_writer 2× at c=10 and 4× at c=50)")
 	out := fs.String("out", "results", "directory for the bench JSON (bench-<UTC timestamp>.json)")
 	jsonFile := fs.String("json", "", "write the JSON to exactly this `file` instead")
 	tmp := fs.String("tmp", "", "directory for the databases (default: the system's temporary directory)")
 	extra := fs.Bool("nockpt", true, "also measure with wal_autocheckpoint=0 (labelled; shows what checkpoints cost)")
-	only := fs.String("run", "", "only the variants whose name matches `regexp` (the raw limit always runs: it is every ratio's denominator)")
+	only := fs.String("run", "", "only the variants whose name matches `regexp` (the raw limit always runs, and an engine variant's twin: they are the ratios' denominators)")
 	aaReps := fs.Int("aa", 0, "instead of the bench: run the A/A scenario `N` times and print lower()'s false-positive rate")
 	aaSpecPath := fs.String("aa-spec", "scenarios/aa-test.yaml", "the A/A scenario for -aa")
 	if err := fs.Parse(args); err != nil {
@@ -140,20 +289,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	rep := &benchReport{StartedAt: time.Now().UTC(), Environment: engine.NewEnvironment("scenbench"), LoadBefore: loadavg(),
 		Files: *files, Reps: *reps, RawLimit: "raw", Pragmas: pragmas}
-	for _, v := range variants(*extra) {
-		if v.Name == "raw" || re.MatchString(v.Name) || v.Name == "raw_nockpt" && *extra && re.MatchString("shared_c10_nockpt") {
-			rep.Variants = append(rep.Variants, &measured{variant: v})
-		}
-	}
-	b := bench{files: *files, tmp: *tmp}
-	fmt.Fprintf(stderr, "scenbench: %d variants × %d repetitions, %d files each; load %s\n", len(rep.Variants), *reps, *files, rep.LoadBefore)
+	rep.Variants = selectVariants(variants(*extra), re, *files)
+	b := bench{tmp: *tmp}
+	fmt.Fprintf(stderr, "scenbench: %d variants × %d repetitions, %d files each (× the files column's scale); load %s\n", len(rep.Variants), *reps, *files, rep.LoadBefore)
 	for r := range *reps {
-		// Each repetition starts at a different variant, so no variant is
-		// always the one that runs right after the raw loop.
-		n := len(rep.Variants)
-		tps := make([]float64, n)
-		for k := range n {
-			i := (r + k) % n
+		tps := make([]float64, len(rep.Variants))
+		for _, i := range schedule(rep.Variants, r) {
 			m := rep.Variants[i]
 			var err error
 			tps[i], err = b.measure(ctx, m)
@@ -162,24 +303,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 				return 3
 			}
 		}
-		raw := tps[0]
-		for i, m := range rep.Variants {
-			m.TPS = append(m.TPS, tps[i])
-			base := raw
-			if j := indexOf(rep.Variants, "raw_nockpt"); m.NoCkpt && m.Kind == "engine" && j >= 0 {
-				base = tps[j]
-			}
-			m.Ratio = append(m.Ratio, tps[i]/base)
-		}
+		record(rep.Variants, tps)
 		fmt.Fprintf(stderr, "scenbench: repetition %d of %d done\n", r+1, *reps)
 	}
-	for _, m := range rep.Variants {
-		m.MedianTPS = median(m.TPS)
-		m.MedianRatio = median(m.Ratio)
-		if len(m.FixedMS) > 0 {
-			m.MedianFixed = median(m.FixedMS)
-		}
-	}
+	summarize(rep.Variants)
 	rep.LoadAfter = loadavg()
 	rep.FinishedAt = time.Now().UTC()
 	rep.Targets = targets(rep)
@@ -210,13 +337,23 @@ func indexOf(ms []*measured, name string) int {
 }
 
 type bench struct {
-	files int
-	tmp   string
+	tmp string
 }
 
 // measure runs one repetition of m and returns its transitions per second.
 func (b bench) measure(ctx context.Context, m *measured) (float64, error) {
-	if m.Kind == "raw" {
+	switch m.Kind {
+	case "twin":
+		var pragmas []string
+		if m.NoCkpt {
+			pragmas = []string{"PRAGMA wal_autocheckpoint = 0"}
+		}
+		res, err := runTwin(ctx, b.tmp, m.Connection, m.Files, m.Concurrency, pragmas)
+		if err != nil {
+			return 0, err
+		}
+		return float64(res.Transitions) / res.Elapsed.Seconds(), nil
+	case "raw":
 		files, err := scenario.FilesWorkload().Compile("sqlite")
 		if err != nil {
 			return 0, err
@@ -229,7 +366,7 @@ func (b bench) measure(ctx context.Context, m *measured) (float64, error) {
 		if dir == "" {
 			dir = os.TempDir()
 		}
-		res, err := sqlite.RawLoop(ctx, dir, opts, b.files, m.raw)
+		res, err := sqlite.RawLoop(ctx, dir, opts, m.Files, m.raw)
 		if err != nil {
 			return 0, err
 		}
@@ -254,13 +391,15 @@ defaults:
   concurrency: %d
   profile: zero
   connection: %s
+  pool_size: %d
+  batch_size: %d
   pragmas: {%s}
 runs:
   - name: %s
 assertions:
   - name: every file indexed, nothing lost
     expr: all(runs, .indexed == .files && .integrity == "ok" && .transitions == 3 * .files)
-`, strings.ReplaceAll(m.Name, "_", "-"), b.files, m.Concurrency, m.Connection, pr, m.Name)
+`, strings.ReplaceAll(m.Name, "_", "-"), m.Files, m.Concurrency, m.Connection, poolSize, batchSize, pr, m.Name)
 	dir, err := os.MkdirTemp(b.tmp, "scenbench-")
 	if err != nil {
 		return 0, err
@@ -355,22 +494,50 @@ func targets(rep *benchReport) []target {
 	return ts
 }
 
+// lowTwinRatio is the engine ÷ twin below which the table flags a line.
+const lowTwinRatio = 0.90
+
 func printReport(w io.Writer, rep *benchReport) {
-	fmt.Fprintf(w, "scenbench: %d files × 3 state changes, %d repetitions (medians), %s, %d CPUs, SQLite %s\n",
+	fmt.Fprintf(w, "scenbench: %d files × 3 state changes (some modes more or fewer: the files column), %d repetitions (medians), %s, %d CPUs, SQLite %s\n",
 		rep.Files, rep.Reps, rep.Environment.Go, rep.Environment.CPUs, rep.Environment.SQLite)
 	fmt.Fprintf(w, "pragmas: %s; load average before %s, after %s\n\n", rep.Pragmas, rep.LoadBefore, rep.LoadAfter)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "variant\ttransitions/s\tratio to raw\tmin–max ratio\tfixed cost ms\t")
 	for _, m := range rep.Variants {
-		fixed := "-"
-		if len(m.FixedMS) > 0 {
-			fixed = fmt.Sprintf("%.1f", m.MedianFixed)
+		if m.Kind == "raw" {
+			fmt.Fprintf(w, "%-17s %8.0f transitions/s, ratio to raw %.3f (%.3f–%.3f)  %s\n", m.Name, m.MedianTPS, m.MedianRatio, slices.Min(m.Ratio), slices.Max(m.Ratio), m.Note)
 		}
-		fmt.Fprintf(tw, "%s\t%.0f\t%.3f\t%.3f–%.3f\t%s\t\n", m.Name, m.MedianTPS, m.MedianRatio, slices.Min(m.Ratio), slices.Max(m.Ratio), fixed)
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "mode\tc\tfiles\ttwin tps\tengine tps\tratio\tmin–max ratio\traw ratio\tfixed cost ms\t\t")
+	var low []string
+	for _, m := range rep.Variants {
+		if m.Kind != "engine" {
+			continue
+		}
+		mode := m.Connection
+		if m.NoCkpt {
+			mode += " (nockpt)"
+		}
+		twinTPS, ratio, span, flag := "-", "-", "-", ""
+		if j := indexOf(rep.Variants, m.Twin); j >= 0 && len(m.TwinRatio) > 0 {
+			twinTPS = fmt.Sprintf("%.0f", rep.Variants[j].MedianTPS)
+			ratio = fmt.Sprintf("%.3f", m.MedianTwin)
+			span = fmt.Sprintf("%.3f–%.3f", slices.Min(m.TwinRatio), slices.Max(m.TwinRatio))
+			if m.MedianTwin < lowTwinRatio {
+				flag = fmt.Sprintf("< %.2f", lowTwinRatio)
+				low = append(low, fmt.Sprintf("%s %.3f", m.Name, m.MedianTwin))
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%.0f\t%s\t%s\t%.3f\t%.1f\t%s\t\n",
+			mode, m.Concurrency, m.Files, twinTPS, m.MedianTPS, ratio, span, m.MedianRatio, m.MedianFixed, flag)
 	}
 	tw.Flush()
-	fmt.Fprintln(w, "\nratio: median over repetitions of (variant ÷ raw of the same repetition); *_nockpt engine lines are ÷ raw_nockpt.")
-	fmt.Fprintln(w, "*_nockpt lines run with wal_autocheckpoint=0: they show what checkpoints cost, they are not a fair configuration.")
+	fmt.Fprintln(w, "\nratio: median over repetitions of (engine ÷ its twin of the same repetition); raw ratio: the same ÷ raw (*_nockpt lines ÷ raw_nockpt).")
+	fmt.Fprintln(w, "A twin is the mode's work hand-written with database/sql (cmd/scenbench/twins.go); tps are transitions per second, medians.")
+	fmt.Fprintln(w, "nockpt lines run with wal_autocheckpoint=0: they show what checkpoints cost, they are not a fair configuration.")
+	if len(low) > 0 {
+		fmt.Fprintf(w, "engine below %.2f of its twin: %s\n", lowTwinRatio, strings.Join(low, ", "))
+	}
 	fmt.Fprintln(w)
 	for _, t := range rep.Targets {
 		verdict := "MET"

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -40,6 +42,12 @@ func TestBenchWritesRatiosForEveryVariant(t *testing.T) {
 		if len(m.TPS) != 2 || len(m.Ratio) != 2 {
 			t.Errorf("%s: got %d figures and %d ratios, want 2 each", m.Name, len(m.TPS), len(m.Ratio))
 		}
+		if m.Kind == "engine" && (m.Twin != "twin_"+m.Name || len(m.TwinRatio) != 2 || !(m.MedianTwin > 0)) {
+			t.Errorf("%s: twin %q, %d ratios to it, median %v; want twin_%s, 2, > 0", m.Name, m.Twin, len(m.TwinRatio), m.MedianTwin, m.Name)
+		}
+		if w := filesOf(12, want[i].scale); m.Files != w {
+			t.Errorf("%s: got %d files, want %d", m.Name, m.Files, w)
+		}
 		for _, v := range m.TPS {
 			if !(v > 0) {
 				t.Errorf("%s: transitions/s %v, want > 0", m.Name, v)
@@ -48,8 +56,17 @@ func TestBenchWritesRatiosForEveryVariant(t *testing.T) {
 		if m.Kind == "engine" && len(m.FixedMS) != 2 {
 			t.Errorf("%s: got %d fixed costs, want 2", m.Name, len(m.FixedMS))
 		}
-		if !strings.Contains(stdout.String(), m.Name) {
-			t.Errorf("table lacks %s", m.Name)
+		// raw lines by name, engine lines (with their twin) by mode, c and files
+		row := regexp.QuoteMeta(m.Name)
+		if m.Kind != "raw" {
+			nockpt := ""
+			if m.NoCkpt {
+				nockpt = ` \(nockpt\)`
+			}
+			row = fmt.Sprintf(`(?m)^ *%s%s +%d +%d +[0-9]+ +[0-9]+ +[0-9.]+ `, m.Connection, nockpt, m.Concurrency, m.Files)
+		}
+		if !regexp.MustCompile(row).MatchString(stdout.String()) {
+			t.Errorf("table lacks %s (%s):\n%s", m.Name, row, stdout.String())
 		}
 	}
 	if r := rep.Variants[0].Ratio; r[0] != 1 || r[1] != 1 {
@@ -88,7 +105,8 @@ func TestBenchRunSelectsVariantsAndKeepsRaw(t *testing.T) {
 	for _, m := range rep.Variants {
 		got = append(got, m.Name)
 	}
-	if want := []string{"raw", "single_writer_c50"}; strings.Join(got, ",") != strings.Join(want, ",") {
+	want := []string{"raw", "twin_single_writer_c1", "single_writer_c1", "twin_single_writer_c10", "single_writer_c10", "twin_single_writer_c50", "single_writer_c50"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("variants %v, want %v", got, want)
 	}
 	if len(rep.Targets) != 2 {
