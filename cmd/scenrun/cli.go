@@ -30,8 +30,10 @@ type environ struct {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, env environ) int {
 	if len(args) > 0 {
 		switch args[0] {
-		case "version":
+		case "version", "-version", "--version":
 			return printVersion(stdout)
+		case "help":
+			return help(args[1:], stdout, stderr)
 		case "validate":
 			return validate(args[1:], stdout, stderr)
 		case "plan":

@@ -15,15 +15,6 @@ import (
 	"github.com/scenrun/scenrun/scenario"
 )
 
-// usage heads the run command's help, which is also scenrun's: the
-// subcommands, then the run's flags.
-const usage = `usage:
-  scenrun [flags] SPEC.yaml [SPEC.yaml ...]   run the scenarios, in order
-  scenrun validate SPEC.yaml ...              check specs; run nothing
-  scenrun plan SPEC.yaml                      print the expanded runs and an estimate of their duration
-  scenrun version
-`
-
 // config is a parsed command line for a run.
 type config struct {
 	options
@@ -82,7 +73,7 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 func runSpecs(ctx context.Context, args []string, stdout, stderr io.Writer, env environ) int {
 	c, err := parseArgs(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
+		return printHelp(stdout, "")
 	}
 	var fe flagError
 	if errors.As(err, &fe) {
