@@ -141,7 +141,7 @@ func runSpecs(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 			break
 		}
 		if !c.noProgress {
-			hooks[i].disp = newProgressDisplay(stderr, env.stderrTTY, env.progressEvery, r.Selected())
+			hooks[i].disp = newProgressDisplay(stderr, env.stderrTTY, env.stderrCols, env.progressEvery, r.Selected())
 		}
 		rc, res := runOne(ctx, r, hooks[i].disp, c, stdout, stderr, env)
 		code = max(code, rc)
@@ -159,7 +159,7 @@ func runSpecs(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 func runOne(ctx context.Context, r *engine.Runner, disp *progressDisplay, c *config, stdout, stderr io.Writer, env environ) (int, *analysis.Results) {
 	res, runErr := r.Run(ctx)
 	if disp != nil {
-		disp.close() // before any report, so the two never interleave
+		disp.close(res.Interrupted) // before any report, so the two never interleave
 	}
 	code := exitOK
 	for _, a := range res.Assertions {
@@ -201,7 +201,7 @@ func runOne(ctx context.Context, r *engine.Runner, disp *progressDisplay, c *con
 		case "json":
 			err = analysis.WriteJSON(stdout, res)
 		default:
-			err = report.Render(stdout, res, report.RenderOptions{Format: c.format, Color: env.stdoutTTY && !env.noColor})
+			err = report.Render(stdout, res, report.RenderOptions{Format: c.format, Color: env.stdoutTTY && !env.noColor, Width: reportWidth(env)})
 		}
 		if printFailed(err) {
 			fmt.Fprintf(stderr, "scenrun: report: %v\n", err)
