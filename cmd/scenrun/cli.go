@@ -18,11 +18,14 @@ const (
 // environ is what main learns from the process: terminals and variables.
 type environ struct {
 	stdoutTTY, stderrTTY bool
-	noColor              bool
-	summary              string // GITHUB_STEP_SUMMARY
-	stdin                io.Reader
-	executable           string        // this program, re-executed as a worker for processes > 1
-	progressEvery        time.Duration // the plain progress lines' period; 0: every 2 s
+	// stdoutCols and stderrCols are the terminals' widths in columns (see
+	// terminalWidth); 0 when not a terminal or unknown.
+	stdoutCols, stderrCols int
+	noColor                bool
+	summary                string // GITHUB_STEP_SUMMARY
+	stdin                  io.Reader
+	executable             string        // this program, re-executed as a worker for processes > 1
+	progressEvery          time.Duration // the plain progress lines' period; 0: every 2 s
 }
 
 // run is the whole command: it picks the subcommand and returns the exit
@@ -30,8 +33,10 @@ type environ struct {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, env environ) int {
 	if len(args) > 0 {
 		switch args[0] {
-		case "version":
+		case "version", "-version", "--version":
 			return printVersion(stdout)
+		case "help":
+			return help(args[1:], stdout, stderr)
 		case "validate":
 			return validate(args[1:], stdout, stderr)
 		case "plan":
@@ -41,4 +46,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env envir
 		}
 	}
 	return runSpecs(ctx, args, stdout, stderr, env)
+}
+
+// reportWidth is the width the tables fit: the terminal's when stdout is
+// one, else 0 (the report's 120), so that what goes to a pipe or a file
+// does not depend on the terminal the command was started from.
+func reportWidth(env environ) int {
+	if env.stdoutTTY {
+		return env.stdoutCols
+	}
+	return 0
 }

@@ -118,25 +118,43 @@ type flagError struct{ err error }
 func (e flagError) Error() string { return e.err.Error() }
 func (e flagError) Unwrap() error { return e.err }
 
-// newFlags is a subcommand's flag set; its usage is head, then the flags
-// as the flag set describes them, so that no flag is described twice.
+// newFlags is a subcommand's flag set; its usage, printed to stderr after
+// a usage error, is head, then the flags as the flag set describes them, so
+// that no flag is described twice. -h is not a usage error: parseFlags
+// leaves it to the caller, which prints the help to stdout (help.go).
 func newFlags(name, head string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, head, "\nflags:\n")
+		fmt.Fprint(fs.Output(), head, "\nflags:\n")
 		fs.PrintDefaults()
 	}
 	return fs
 }
 
+// parseFlags is fs.Parse, except that -h, -help and --help print nothing:
+// the error is flag.ErrHelp and the caller prints the help to stdout. After
+// any other error the flag package has reported it, with the usage, on
+// stderr.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	usage := fs.Usage
+	fs.Usage = func() {}
+	defer func() { fs.Usage = usage }()
+	err := fs.Parse(args)
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		usage()
+	}
+	return err
+}
+
 // parseInterleaved parses flags and the paths among them, which may come in
 // any order (`scenrun spec.yaml -quick`), and returns the paths. An error is
-// a flagError: the flag package has reported it, with the usage.
+// a flagError: the flag package has reported it, with the usage, unless it
+// is flag.ErrHelp.
 func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	var paths []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := parseFlags(fs, args); err != nil {
 			return nil, flagError{err}
 		}
 		args = fs.Args()

@@ -32,6 +32,12 @@ func main() {
 		summary:   os.Getenv("GITHUB_STEP_SUMMARY"),
 		stdin:     os.Stdin,
 	}
+	if env.stdoutTTY {
+		env.stdoutCols = terminalWidth(int(os.Stdout.Fd()), os.Getenv("COLUMNS"))
+	}
+	if env.stderrTTY {
+		env.stderrCols = terminalWidth(int(os.Stderr.Fd()), os.Getenv("COLUMNS"))
+	}
 	if exe, err := os.Executable(); err == nil {
 		env.executable = exe
 	}

@@ -14,6 +14,16 @@ import (
 	"github.com/scenrun/scenrun/scenario"
 )
 
+// planFlags is plan's flag set.
+func planFlags(o *options, stderr io.Writer) *flag.FlagSet {
+	fs := newFlags("plan", planUsage, stderr)
+	o.addSet(fs)
+	o.addScale(fs)
+	o.addRun(fs)
+	o.addTmpDir(fs)
+	return fs
+}
+
 // plan is `scenrun plan`: it prints the expanded runs with an estimate of
 // their duration. It takes the flags of a run that change what runs and how
 // long: -set, -quick, -time-scale and -run (and -tmpdir). The estimate's
@@ -21,15 +31,11 @@ import (
 // plan itself takes a few seconds.
 func plan(ctx context.Context, args []string, stdout, stderr io.Writer, env environ) int {
 	var o options
-	fs := newFlags("plan", "usage: scenrun plan [flags] SPEC.yaml\n", stderr)
-	o.addSet(fs)
-	o.addScale(fs)
-	o.addRun(fs)
-	o.addTmpDir(fs)
+	fs := planFlags(&o, stderr)
 	specs, err := parseInterleaved(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
+			return printHelp(stdout, "plan")
 		}
 		return exitUsage
 	}

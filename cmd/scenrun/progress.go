@@ -5,6 +5,7 @@ import (
 	"io"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jedib0t/go-pretty/v6/progress"
 
@@ -22,10 +23,14 @@ const pollEvery = 50 * time.Millisecond
 
 // A progressDisplay shows on stderr how far the running trial has got: files
 // done of the total, transitions per second and an estimate of the time
-// left. On a terminal it is go-pretty's progress writer, one line per run;
-// elsewhere (a pipe, a CI log) it prints plain lines every few seconds and
-// one when each trial ends — the progress writer would fill a log with
-// cursor movements. It never writes to stdout.
+// left. On a terminal it is go-pretty's progress writer, one line per run,
+// sized to the terminal's width (a line that wrapped would break the
+// redraw, which moves up one line per run); its bar and its ETA are both
+// the run's, all trials together. Elsewhere (a pipe, a CI log, or a
+// terminal too narrow for a bar) it prints plain lines every few seconds
+// and one when each trial ends — the progress writer would fill a log with
+// cursor movements; their figures are the trial's. It never writes to
+// stdout.
 type progressDisplay struct {
 	w      io.Writer
 	every  time.Duration    // plain mode: the period of the lines
@@ -33,11 +38,13 @@ type progressDisplay struct {
 	pw     progress.Writer  // terminal mode; nil in plain mode
 	render chan struct{}    // closed when pw.Render returns
 	now    func() time.Time // the clock the rates and ETAs read
+	long   bool             // terminal mode: room for "transitions/s"
 
 	mu       sync.Mutex
 	trackers map[string]*progress.Tracker
 	doneRuns map[string]int64 // files of the run's finished trials (terminal mode)
 	cur      *trialWatch
+	last     map[string]string // terminal mode: the run's trial label last shown
 }
 
 // trialWatch follows one trial until it ends or the next one starts.
@@ -48,36 +55,120 @@ type trialWatch struct {
 	ended chan struct{}
 }
 
-// newProgressDisplay starts a display on w; tty chooses the terminal mode.
-// runs are the runs about to be carried out (for the trials per run).
-func newProgressDisplay(w io.Writer, tty bool, every time.Duration, runs []scenario.Run) *progressDisplay {
+// defaultCols is the width assumed for a terminal that does not say.
+const defaultCols = 80
+
+// A progressLayout is how a terminal line of the display is laid out: the
+// message's width, the bar's, whether the message says "transitions/s" in
+// full, and whether the percentage and the elapsed time are shown.
+type progressLayout struct {
+	msg, bar        int
+	long, pct, time bool
+}
+
+// Widths of the parts of a terminal line beyond the message and the value.
+const (
+	sepWidth    = len(" ... ")       // go-pretty's separator
+	pctWidth    = len("100.00%")     // go-pretty's percentage
+	timeWidth   = len(" in 1m23.4s") // the elapsed time, to 100 ms
+	statsFrame  = len(" []")
+	minBarWidth = 10
+	maxBarWidth = 20
+)
+
+// fitProgress lays a terminal line out within cols columns, the last
+// column left free (a terminal wraps a line that fills it). It tries, in
+// order, the full line with a bar of up to 20; no percentage; "t/s" for
+// "transitions/s"; no elapsed time; each time with a bar of at least 10.
+// ok is false when none fits: the display falls back to plain lines. nameW
+// and labelW are the widest run name and trial label, valueW the widest
+// count of files with its unit.
+func fitProgress(cols, nameW, labelW, valueW int) (l progressLayout, ok bool) {
+	budget := cols - 1
+	for _, try := range []progressLayout{{long: true, pct: true, time: true}, {long: true, time: true}, {time: true}, {}} {
+		try.msg = messageWidth(nameW, labelW, try.long)
+		fixed := try.msg + sepWidth + statsFrame + valueW
+		if try.pct {
+			fixed += pctWidth
+		}
+		if try.time {
+			fixed += timeWidth
+		}
+		if bar := min(maxBarWidth, budget-fixed-1); bar >= minBarWidth {
+			try.bar = bar
+			return try, true
+		}
+	}
+	return progressLayout{}, false
+}
+
+// messageWidth is the width of the widest message: "NAME LABEL · 99999
+// transitions/s · run ETA 59m59s" (t/s when not long).
+func messageWidth(nameW, labelW int, long bool) int {
+	rate := " t/s"
+	if long {
+		rate = " transitions/s"
+	}
+	return nameW + 1 + labelW + utf8.RuneCountInString(" · 99999"+rate+" · run ETA 59m59s")
+}
+
+// filesWidth is the width of the widest count of files up to total as
+// go-pretty's FormatNumber writes it ("818", "9.00K"), with " files".
+func filesWidth(total int64) int {
+	w := len(progress.FormatNumber(total))
+	if total >= 1000000 {
+		w = max(w, len("999.99K"))
+	}
+	return w + len(" files")
+}
+
+// newProgressDisplay starts a display on w; tty chooses the terminal mode,
+// cols is the terminal's width (0: unknown, taken as 80). runs are the runs
+// about to be carried out (for the trials per run).
+func newProgressDisplay(w io.Writer, tty bool, cols int, every time.Duration, runs []scenario.Run) *progressDisplay {
 	if every <= 0 {
 		every = progressEvery
 	}
 	p := &progressDisplay{w: w, every: every, trials: map[string]int{}, now: time.Now,
-		trackers: map[string]*progress.Tracker{}, doneRuns: map[string]int64{}}
-	width := 0
+		trackers: map[string]*progress.Tracker{}, doneRuns: map[string]int64{}, last: map[string]string{}}
+	nameW, labelW, valueW := 0, 0, 0
 	for _, r := range runs {
 		p.trials[r.Name] = r.Config.Warmup + r.Config.Repeat
-		width = max(width, len(r.Name))
+		nameW = max(nameW, utf8.RuneCountInString(r.Name))
+		labelW = max(labelW, len(fmt.Sprintf("trial %d/%d", r.Config.Repeat, r.Config.Repeat)))
+		if r.Config.Warmup > 0 {
+			labelW = max(labelW, len(fmt.Sprintf("warm-up %d/%d", r.Config.Warmup, r.Config.Warmup)))
+		}
+		valueW = max(valueW, filesWidth(int64(r.Config.Files*p.trials[r.Name])))
 	}
-	if tty {
+	if cols <= 0 {
+		cols = defaultCols
+	}
+	layout, fits := fitProgress(cols, nameW, labelW, valueW)
+	if tty && fits {
+		p.long = layout.long
 		pw := progress.NewWriter()
 		pw.SetOutputWriter(w)
 		pw.SetAutoStop(false)
 		pw.SetUpdateFrequency(100 * time.Millisecond)
-		pw.SetMessageLength(width + len(" trial 10/10 · 99999 transitions/s · ETA 1h00m00s"))
-		pw.SetTrackerLength(20)
+		pw.SetMessageLength(layout.msg)
+		pw.SetTrackerLength(layout.bar)
+		// go-pretty measures only os.Stdout; stderr is measured here. The
+		// layout fits already: this only cuts a line that would not.
+		pw.SetTerminalWidth(cols - 1)
 		pw.SetSortBy(progress.SortByIndex)
 		pw.SetTrackerPosition(progress.PositionRight)
 		st := pw.Style()
-		st.Visibility.ETA = false // the message carries the current trial's own
+		st.Visibility.ETA = false // the message carries the run's own
 		st.Visibility.ETAOverall = false
 		st.Visibility.TrackerOverall = false
-		st.Visibility.Time = true
+		st.Visibility.Time = layout.time
+		st.Visibility.Percentage = layout.pct
 		st.Visibility.Value = true
 		st.Options.TimeInProgressPrecision = 100 * time.Millisecond
 		st.Options.TimeDonePrecision = 100 * time.Millisecond
+		// A run that did not finish: its message says why (close).
+		st.Options.ErrorString = "stopped"
 		p.pw = pw
 		p.render = make(chan struct{})
 		for i, r := range runs {
@@ -118,15 +209,24 @@ func (p *progressDisplay) finish() {
 }
 
 // close ends the display: the last trial's line, and the terminal display
-// stopped and drawn a last time.
-func (p *progressDisplay) close() {
+// stopped and drawn a last time. A run started and not finished says
+// "interrupted" when the command was, else "failed" (its error follows the
+// tables); never "done!".
+func (p *progressDisplay) close(interrupted bool) {
 	p.finish()
 	if p.pw != nil {
-		for _, t := range p.trackers {
+		why := "failed"
+		if interrupted {
+			why = "interrupted"
+		}
+		p.mu.Lock()
+		for name, t := range p.trackers {
 			if t.IsStarted() && !t.IsDone() {
-				t.MarkAsDone()
+				t.UpdateMessage(fmt.Sprintf("%s %s · %s", name, p.last[name], why))
+				t.MarkAsErrored()
 			}
 		}
+		p.mu.Unlock()
 		// Let the writer draw the final state before it stops.
 		time.Sleep(150 * time.Millisecond)
 		p.pw.Stop()
@@ -196,20 +296,31 @@ func (p *progressDisplay) updateTracker(w *trialWatch, label string, files int, 
 		return
 	}
 	before := p.doneRuns[w.ts.Run]
-	msg := fmt.Sprintf("%s %s · %.0f transitions/s · ETA %s", w.ts.Run, label, rate, eta(files, w.ts.Files, elapsed))
+	p.last[w.ts.Run] = label
+	unit := "t/s"
+	if p.long {
+		unit = "transitions/s"
+	}
+	// The ETA is the run's, as the bar is: its files left at this trial's
+	// rate so far.
+	msg := fmt.Sprintf("%s %s · %.0f %s · run ETA %s", w.ts.Run, label, rate, unit, eta(files, int(t.Total-before), elapsed))
 	if final {
-		msg = fmt.Sprintf("%s %s · %.0f transitions/s · %s", w.ts.Run, label, rate, analysis.FormatDuration(elapsed))
+		msg = fmt.Sprintf("%s %s · %.0f %s · %s", w.ts.Run, label, rate, unit, analysis.FormatDuration(elapsed))
 		p.doneRuns[w.ts.Run] = before + int64(files)
 	}
 	t.UpdateMessage(msg)
 	t.SetValue(before + int64(files))
-	if final && w.ts.Trial == w.ts.Trials && !w.ts.Warmup {
+	// A trial stopped short (an interruption, an error) leaves its run
+	// unfinished: close says why.
+	if final && files >= w.ts.Files && w.ts.Trial == w.ts.Trials && !w.ts.Warmup {
 		t.MarkAsDone()
 	}
 }
 
-// eta is the time left at the trial's average rate so far; "?" before the
-// first file is done.
+// eta is the time the files left of total take at the rate of files in
+// elapsed; "?" before the first file is done. total is the trial's files
+// for the plain lines, the run's files not done before this trial for the
+// terminal display.
 func eta(files, total int, elapsed time.Duration) string {
 	if files <= 0 {
 		return "?"

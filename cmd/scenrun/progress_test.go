@@ -6,9 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // progressSpec takes about a second however fast the machine: 80 files of
@@ -88,5 +90,116 @@ func TestProgressPlainLines(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// ansiCodes are the escapes go-pretty's display writes: colours, and the
+// cursor movements of its redraw.
+var ansiCodes = regexp.MustCompile("\x1b\\[[0-9;]*[A-Za-z]")
+
+// runProgressTTY runs progressSpec with stderr taken as a terminal of cols
+// columns, and returns stderr's lines, escapes removed. cancel, when set,
+// interrupts the run after that long.
+func runProgressTTY(t *testing.T, cols int, cancelAfter time.Duration) (code int, raw string, lines []string) {
+	t.Helper()
+	spec := writeSpec(t, progressSpec)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if cancelAfter > 0 {
+		time.AfterFunc(cancelAfter, cancel)
+	}
+	var stdout, stderr bytes.Buffer
+	code = run(ctx, []string{"-out", t.TempDir(), spec}, &stdout, &stderr, environ{stderrTTY: true, stderrCols: cols})
+	raw = stderr.String()
+	for l := range strings.SplitSeq(ansiCodes.ReplaceAllString(raw, ""), "\n") {
+		if l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return code, raw, lines
+}
+
+// TestProgressFitsTerminal checks that every line the live display draws
+// fits the terminal with its last column free: a line that wraps makes the
+// redraw, which moves up one line per run, pile lines up.
+func TestProgressFitsTerminal(t *testing.T) {
+	for _, cols := range []int{80, 100, 120} {
+		t.Run(strconv.Itoa(cols), func(t *testing.T) {
+			code, raw, lines := runProgressTTY(t, cols, 0)
+			if code != exitOK {
+				t.Fatalf("got exit %d, want 0:\n%s", code, raw)
+			}
+			if !strings.Contains(raw, "\x1b[") {
+				t.Fatalf("got no live display:\n%s", raw)
+			}
+			for _, l := range lines {
+				if n := utf8.RuneCountInString(l); n >= cols {
+					t.Errorf("line of %d columns, want < %d: %q", n, cols, l)
+				}
+			}
+			// The bar and the ETA are both the run's.
+			if !strings.Contains(raw, "run ETA") {
+				t.Errorf("no run ETA in:\n%s", strings.Join(lines, "\n"))
+			}
+			for _, run := range []string{"first trial 1/1", "second trial 2/2"} {
+				if !regexp.MustCompile(regexp.QuoteMeta(run) + ` · .* done! \[`).MatchString(raw) {
+					t.Errorf("%s: no done! line in\n%s", run, strings.Join(lines, "\n"))
+				}
+			}
+		})
+	}
+}
+
+// TestProgressNarrowTerminal checks that a terminal too narrow for a bar
+// gets the plain lines, as a pipe does.
+func TestProgressNarrowTerminal(t *testing.T) {
+	code, raw, _ := runProgressTTY(t, 40, 0)
+	if code != exitOK {
+		t.Fatalf("got exit %d, want 0:\n%s", code, raw)
+	}
+	if strings.Contains(raw, "\x1b") || !strings.Contains(raw, "done     second trial 2/2: 80/80 files in ") {
+		t.Errorf("got\n%q\nwant plain lines and no escapes", raw)
+	}
+}
+
+// TestProgressInterrupted checks that a run interrupted on a terminal ends
+// its line with "interrupted", not go-pretty's "done!".
+func TestProgressInterrupted(t *testing.T) {
+	code, raw, lines := runProgressTTY(t, 80, 300*time.Millisecond)
+	if code != exitInterrupted {
+		t.Fatalf("got exit %d, want %d:\n%s", code, exitInterrupted, raw)
+	}
+	var final string
+	for _, l := range lines {
+		if strings.HasPrefix(l, "first ") {
+			final = l
+		}
+	}
+	if !strings.Contains(final, "first trial 1/1 · interrupted") || strings.Contains(final, "done!") {
+		t.Errorf("got last line %q, want first's, interrupted", final)
+	}
+}
+
+// TestFitProgress checks the layouts from wide to narrow, for
+// mitigation.yaml's runs: "baseline", 10 trials and a warm-up of 818 files.
+func TestFitProgress(t *testing.T) {
+	tests := []struct {
+		cols int
+		want progressLayout
+		ok   bool
+	}{
+		{200, progressLayout{msg: 59, bar: 20, long: true, pct: true, time: true}, true},
+		{120, progressLayout{msg: 59, bar: 20, long: true, pct: true, time: true}, true},
+		{110, progressLayout{msg: 59, bar: 12, long: true, pct: true, time: true}, true},
+		{100, progressLayout{msg: 49, bar: 19, time: true}, true},
+		{90, progressLayout{msg: 49, bar: 20}, true},
+		{80, progressLayout{msg: 49, bar: 10}, true},
+		{79, progressLayout{}, false},
+	}
+	for _, tt := range tests {
+		got, ok := fitProgress(tt.cols, len("baseline"), len("trial 10/10"), filesWidth(818*11))
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("fitProgress(%d): got %+v %v, want %+v %v", tt.cols, got, ok, tt.want, tt.ok)
+		}
 	}
 }

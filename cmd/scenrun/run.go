@@ -15,15 +15,6 @@ import (
 	"github.com/scenrun/scenrun/scenario"
 )
 
-// usage heads the run command's help, which is also scenrun's: the
-// subcommands, then the run's flags.
-const usage = `usage:
-  scenrun [flags] SPEC.yaml [SPEC.yaml ...]   run the scenarios, in order
-  scenrun validate SPEC.yaml ...              check specs; run nothing
-  scenrun plan SPEC.yaml                      print the expanded runs and an estimate of their duration
-  scenrun version
-`
-
 // config is a parsed command line for a run.
 type config struct {
 	options
@@ -82,7 +73,7 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 func runSpecs(ctx context.Context, args []string, stdout, stderr io.Writer, env environ) int {
 	c, err := parseArgs(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
+		return printHelp(stdout, "")
 	}
 	var fe flagError
 	if errors.As(err, &fe) {
@@ -150,7 +141,7 @@ func runSpecs(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 			break
 		}
 		if !c.noProgress {
-			hooks[i].disp = newProgressDisplay(stderr, env.stderrTTY, env.progressEvery, r.Selected())
+			hooks[i].disp = newProgressDisplay(stderr, env.stderrTTY, env.stderrCols, env.progressEvery, r.Selected())
 		}
 		rc, res := runOne(ctx, r, hooks[i].disp, c, stdout, stderr, env)
 		code = max(code, rc)
@@ -168,7 +159,7 @@ func runSpecs(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 func runOne(ctx context.Context, r *engine.Runner, disp *progressDisplay, c *config, stdout, stderr io.Writer, env environ) (int, *analysis.Results) {
 	res, runErr := r.Run(ctx)
 	if disp != nil {
-		disp.close() // before any report, so the two never interleave
+		disp.close(res.Interrupted) // before any report, so the two never interleave
 	}
 	code := exitOK
 	for _, a := range res.Assertions {
@@ -210,7 +201,7 @@ func runOne(ctx context.Context, r *engine.Runner, disp *progressDisplay, c *con
 		case "json":
 			err = analysis.WriteJSON(stdout, res)
 		default:
-			err = report.Render(stdout, res, report.RenderOptions{Format: c.format, Color: env.stdoutTTY && !env.noColor})
+			err = report.Render(stdout, res, report.RenderOptions{Format: c.format, Color: env.stdoutTTY && !env.noColor, Width: reportWidth(env)})
 		}
 		if printFailed(err) {
 			fmt.Fprintf(stderr, "scenrun: report: %v\n", err)

@@ -10,17 +10,23 @@ import (
 	"github.com/scenrun/scenrun/scenario"
 )
 
+// validateFlags is validate's flag set.
+func validateFlags(o *options, stderr io.Writer) *flag.FlagSet {
+	fs := newFlags("validate", validateUsage, stderr)
+	o.addSet(fs)
+	o.addBaseline(fs)
+	return fs
+}
+
 // validate is `scenrun validate`: it checks specs without running them.
 // With -baseline, the assertions are checked as a run with -baseline would
 // (prev.<run>).
 func validate(args []string, stdout, stderr io.Writer) int {
 	var o options
-	fs := newFlags("validate", "usage: scenrun validate [flags] SPEC.yaml ...\n", stderr)
-	o.addSet(fs)
-	o.addBaseline(fs)
-	if err := fs.Parse(args); err != nil {
+	fs := validateFlags(&o, stderr)
+	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
+			return printHelp(stdout, "validate")
 		}
 		return exitUsage
 	}

@@ -300,7 +300,7 @@ func (c *Assertions) evaluate(results []RunResult, skipped map[string]bool, prev
 				r.Detail = "error: " + cleanErr(err)
 			default:
 				r.Passed, _ = v.(bool)
-				r.Detail = explain(a.spec.Expr, e)
+				r.Detail = explain(a.spec.Expr, e, r.Passed)
 				if len(st.reasons) > 0 {
 					r.Detail = strings.TrimPrefix(r.Detail+"; "+strings.Join(st.reasons, "; "), "; ")
 				}
@@ -327,19 +327,29 @@ var comparisonOps = []string{"<", "<=", ">", ">=", "==", "!="}
 
 // explain shows the values an expression compared: each comparison outside
 // a predicate as `left op right: lv op rv`, and for all/any/none/one over the
-// runs, the runs the predicate was false for.
-func explain(src string, e map[string]any) string {
+// runs, the runs the predicate was false for. When the assertion failed,
+// the runs that made all/any/none/one fail follow, each with the values its
+// predicate compared (`.indexed == .files false for ["baseline"]:
+// baseline: 812 == 818`).
+func explain(src string, e map[string]any, passed bool) string {
 	tree, err := parser.Parse(src)
 	if err != nil {
 		return ""
 	}
-	value := func(n ast.Node) (string, bool) {
-		p, err := expr.Compile(n.String(), options(e)...)
+	run := func(src string) (any, bool) {
+		p, err := expr.Compile(src, options(e)...)
 		if err != nil {
-			return "", false
+			return nil, false
 		}
 		v, err := expr.Run(p, e)
 		if err != nil {
+			return nil, false
+		}
+		return v, true
+	}
+	value := func(n ast.Node) (string, bool) {
+		v, ok := run(n.String())
+		if !ok {
 			return "", false
 		}
 		return formatValue(v), true
@@ -366,6 +376,12 @@ func explain(src string, e map[string]any) string {
 		case *ast.BuiltinNode:
 			if len(n.Arguments) == 2 && slices.Contains([]string{"all", "any", "none", "one"}, n.Name) {
 				if pred, ok := n.Arguments[1].(*ast.PredicateNode); ok {
+					if !passed {
+						if d := explainFailing(n.Name, n.Arguments[0], pred.Node, run); d != "" {
+							parts = append(parts, d)
+							return
+						}
+					}
 					q := fmt.Sprintf("map(filter(%s, !(%s)), .name)", n.Arguments[0], pred.Node)
 					if v, ok := value(mustParse(q)); ok && v != "[]" {
 						parts = append(parts, fmt.Sprintf("%s false for %s", pred.Node, v))
@@ -378,6 +394,63 @@ func explain(src string, e map[string]any) string {
 	}
 	walk(tree.Node)
 	return strings.Join(parts, "; ")
+}
+
+// explainFailing explains a failed all/any/none/one(list, pred): the
+// elements that made it fail — for all, those pred is false for; for any,
+// every one (pred is false for each); for none and one, those it is true for
+// (for one, every one when it is true for none) — each with the values the
+// comparisons in pred compared for it. "" when the elements have no name or
+// a value cannot be read: the caller falls back to the names alone.
+func explainFailing(builtin string, list, pred ast.Node, run func(string) (any, bool)) string {
+	var cmps []*ast.BinaryNode
+	ast.Find(pred, func(n ast.Node) bool {
+		if b, ok := n.(*ast.BinaryNode); ok && slices.Contains(comparisonOps, b.Operator) {
+			cmps = append(cmps, b)
+		}
+		return false
+	})
+	sel, verdict := fmt.Sprintf("!(%s)", pred), "false"
+	switch builtin {
+	case "any":
+		sel = "true"
+	case "none":
+		sel, verdict = fmt.Sprintf("(%s)", pred), "true"
+	case "one":
+		if v, ok := run(fmt.Sprintf("count(%s, %s)", list, pred)); ok && v == 0 {
+			sel = "true"
+		} else {
+			sel, verdict = fmt.Sprintf("(%s)", pred), "true"
+		}
+	}
+	row := []string{".name"}
+	for _, c := range cmps {
+		row = append(row, "("+c.Left.String()+")", "("+c.Right.String()+")")
+	}
+	v, ok := run(fmt.Sprintf("map(filter(%s, %s), [%s])", list, sel, strings.Join(row, ", ")))
+	rows, isList := v.([]any)
+	if !ok || !isList || len(rows) == 0 {
+		return ""
+	}
+	names := make([]string, len(rows))
+	each := make([]string, len(rows))
+	for i, r := range rows {
+		vals, _ := r.([]any)
+		name, isName := vals[0].(string)
+		if !isName {
+			return ""
+		}
+		names[i] = strconv.Quote(name)
+		var shown []string
+		for j, c := range cmps {
+			shown = append(shown, fmt.Sprintf("%s %s %s", formatValue(vals[1+2*j]), c.Operator, formatValue(vals[2+2*j])))
+		}
+		each[i] = name
+		if len(shown) > 0 {
+			each[i] += ": " + strings.Join(shown, ", ")
+		}
+	}
+	return fmt.Sprintf("%s %s for [%s]: %s", pred, verdict, strings.Join(names, ", "), strings.Join(each, "; "))
 }
 
 func mustParse(src string) ast.Node {

@@ -505,7 +505,6 @@ func (r *reportWriter) comparison(c *analysis.Comparison, alpha, floor float64) 
 			withP = true
 		}
 	}
-	t := newReportTable()
 	// The title names the runs: headers of their own names would make the
 	// table as wide as the longest.
 	header := table.Row{"segment", "before ms", "after ms", "delta %", "delta ms"}
@@ -513,12 +512,7 @@ func (r *reportWriter) comparison(c *analysis.Comparison, alpha, floor float64) 
 		header = append(header, "p")
 	}
 	header = append(header, "change")
-	t.AppendHeader(header)
-	configs := []table.ColumnConfig{}
-	for n := 2; n <= len(header)-1; n++ {
-		configs = append(configs, table.ColumnConfig{Number: n, Align: text.AlignRight})
-	}
-	t.SetColumnConfigs(configs)
+	var rows []table.Row
 	unclear, withCI, unbounded := false, false, false
 	for _, s := range segs {
 		d, ok := c.Segments[s]
@@ -527,7 +521,7 @@ func (r *reportWriter) comparison(c *analysis.Comparison, alpha, floor float64) 
 			if withP {
 				row = append(row, "-")
 			}
-			t.AppendRow(append(row, "no data"))
+			rows = append(rows, append(row, "no data"))
 			continue
 		}
 		pct := analysis.FormatPct(d.DeltaPct)
@@ -554,9 +548,19 @@ func (r *reportWriter) comparison(c *analysis.Comparison, alpha, floor float64) 
 			}
 			row = append(row, p)
 		}
-		t.AppendRow(append(row, change))
+		rows = append(rows, append(row, change))
 	}
-	r.table(comparisonTitle(c, stat), t)
+	// Every column but the first (segment) and the last (change) is a
+	// number.
+	right := func(col int) bool { return col > 0 && col < len(header)-1 }
+	parts := r.keyedParts(header, rows, right)
+	for i, cols := range parts {
+		title := comparisonTitle(c, stat)
+		if len(parts) > 1 {
+			title = fmt.Sprintf("%s (%d/%d)", title, i+1, len(parts))
+		}
+		r.table(title, keyedTable(header, rows, right, cols))
+	}
 	var lines []string
 	if c.BaselineFile != "" {
 		lines = append(lines, "before: "+c.BaselineFile)
@@ -579,6 +583,74 @@ func (r *reportWriter) comparison(c *analysis.Comparison, alpha, floor float64) 
 		lines = append(lines, r.paint("warning: "+w, sgrYellow))
 	}
 	r.notes(lines)
+}
+
+// keyedTable is a table of header and rows with only the columns cols (0
+// is the first); right says which columns align right.
+func keyedTable(header table.Row, rows []table.Row, right func(int) bool, cols []int) table.Writer {
+	t := newReportTable()
+	pick := func(row table.Row) table.Row {
+		var out table.Row
+		for _, c := range cols {
+			out = append(out, row[c])
+		}
+		return out
+	}
+	t.AppendHeader(pick(header))
+	var configs []table.ColumnConfig
+	for i, c := range cols {
+		if right(c) {
+			configs = append(configs, table.ColumnConfig{Number: i + 1, Align: text.AlignRight})
+		}
+	}
+	t.SetColumnConfigs(configs)
+	for _, row := range rows {
+		t.AppendRow(pick(row))
+	}
+	return t
+}
+
+// keyedParts splits a table's columns into parts that each fit the report
+// width, as results does: one part when the whole table fits (and always in
+// markdown), else each part the first column (the key) and as many of the
+// next columns as fit, at least one.
+func (r *reportWriter) keyedParts(header table.Row, rows []table.Row, right func(int) bool) [][]int {
+	all := make([]int, len(header))
+	for i := range all {
+		all[i] = i
+	}
+	fits := func(cols []int) bool {
+		return textWidth(keyedTable(header, rows, right, cols).Render()) <= r.opts.Width
+	}
+	if r.markdown() || fits(all) {
+		return [][]int{all}
+	}
+	var parts [][]int
+	cur := []int{0}
+	for c := 1; c < len(header); c++ {
+		next := append(slices.Clone(cur), c)
+		if len(cur) > 1 && !fits(next) {
+			parts = append(parts, cur)
+			next = []int{0, c}
+		}
+		cur = next
+	}
+	parts = append(parts, cur)
+	if len(parts) != 2 {
+		return parts
+	}
+	// Two parts: split where the wider of the two is narrowest, rather
+	// than leaving the last column alone.
+	best, bestW := parts, 0
+	for c := 2; c < len(header); c++ {
+		a, b := append([]int{}, all[:c]...), append([]int{0}, all[c:]...)
+		wa := textWidth(keyedTable(header, rows, right, a).Render())
+		wb := textWidth(keyedTable(header, rows, right, b).Render())
+		if w := max(wa, wb); w <= r.opts.Width && (bestW == 0 || w < bestW) {
+			best, bestW = [][]int{a, b}, w
+		}
+	}
+	return best
 }
 
 // assertions writes the assertions table and a one-line tally. Names and

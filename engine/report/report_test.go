@@ -251,7 +251,8 @@ func TestReportFitsWidth(t *testing.T) {
 	}{
 		{"default width", 0, false, false},
 		{"default width, colour", 0, true, false},
-		{"80 columns", 80, false, true},
+		{"80 columns", 80, false, false},
+		{"80 columns, colour", 80, true, false},
 		{"100 columns", 100, true, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
