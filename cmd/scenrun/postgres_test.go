@@ -132,7 +132,9 @@ runs:
 	var stdout, stderr bytes.Buffer
 	done := make(chan int)
 	t.Setenv("TMPDIR", t.TempDir())
-	go func() { done <- run(context.Background(), []string{"-no-progress", "-out", out, spec}, &stdout, &stderr, environ{}) }()
+	go func() {
+		done <- run(context.Background(), []string{"-no-progress", "-out", out, spec}, &stdout, &stderr, environ{})
+	}()
 	// Wait for the long run's workers to connect, then end every connection to it.
 	deadline := time.Now().Add(20 * time.Second)
 	for {
