@@ -40,6 +40,9 @@ func emptyDir(t *testing.T, what, dir string) {
 // test checks.
 func TestBadSpecCorpus(t *testing.T) {
 	t.Chdir("../../scenario") // the .err files name the specs as testdata/bad/…
+	// Some specs are bad because no server URL is given; with a test server
+	// in the environment (.ci/run) they would run against it.
+	t.Setenv("SCENRUN_POSTGRES_URL", "")
 	files, err := filepath.Glob("testdata/bad/*.yaml")
 	if err != nil {
 		t.Fatal(err)

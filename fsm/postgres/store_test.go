@@ -17,21 +17,14 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/scenrun/scenrun/fsm"
+	"github.com/scenrun/scenrun/fsm/postgres/pgtest"
 )
 
-// serverURL is the test server's URL. Without one the test is skipped, but
-// under CI=true it fails: CI starts a server (.ci/run), so a missing one is
-// a broken CI, not a reason to test less.
+// serverURL is the test server's URL (pgtest.URL: skipped without one,
+// failed under CI=true).
 func serverURL(t *testing.T) string {
 	t.Helper()
-	u := os.Getenv("SCENRUN_POSTGRES_URL")
-	if u == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("SCENRUN_POSTGRES_URL not set, and CI=true: .ci/run should have started a server (fsm/postgres/testdata/pgserver.sh)")
-		}
-		t.Skip("SCENRUN_POSTGRES_URL not set")
-	}
-	return u
+	return pgtest.URL(t)
 }
 
 // The jobs workload's transitions, by index.
