@@ -80,7 +80,7 @@ type workerMsg struct {
 	Writes    int32   `json:"w,omitempty"`       // write transactions tried
 	Busy      int32   `json:"busy,omitempty"`    // busy errors
 	Retried   int32   `json:"retried,omitempty"` // tries after them
-	BusyStop  bool    `json:"busy_stop,omitempty"`
+	Stopped   bool    `json:"stopped,omitempty"` // on a conflict or a busy database
 
 	// end
 	Batches  *analysis.BatchStats `json:"batches,omitempty"`
@@ -380,8 +380,13 @@ func (t *trial) take(k int, m *workerMsg) error {
 		t.conflicts.Add(1)
 	}
 	switch {
-	case m.BusyStop:
-		t.stopped(i, &busyStopError{errors.New(m.Err)})
+	case m.Stopped:
+		t.stopped[i] = true
+		t.mu.Lock()
+		if len(t.errTexts) < maxErrorTexts {
+			t.errTexts = append(t.errTexts, fmt.Sprint(t.wl.Keys.Key(i))+": "+m.Err)
+		}
+		t.mu.Unlock()
 	case m.Err != "":
 		t.fail(i, errors.New(m.Err))
 	}
@@ -460,7 +465,7 @@ func Worker(ctx context.Context, in io.Reader, out io.Writer) error {
 		if i >= 0 {
 			m.LockWait, m.DBTotal, m.Dispatch, m.API, m.Hold, m.Total = t.lockWait[i], t.dbTotal[i], t.dispatch[i], t.api[i], t.hold[i], t.total[i]
 			m.Committed, m.Final = t.committed[i], cw.Def.StateName(t.final[i])
-			m.Busy, m.Retried, m.BusyStop, m.Writes = t.busy[i], t.busyRetried[i], t.busyStop[i], t.writes[i]
+			m.Busy, m.Retried, m.Stopped, m.Writes = t.busy[i], t.busyRetried[i], t.stopped[i], t.writes[i]
 		}
 		send(m)
 	}

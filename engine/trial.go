@@ -59,7 +59,7 @@ type trial struct {
 	fileErr                                       []bool       // the item stopped on an error
 	busy, busyRetried                             []int32      // busy errors per item, and the tries after them
 	writes                                        []int32      // write transactions tried per item
-	busyStop                                      []bool       // the item stopped on a busy error past busy_retries
+	stopped                                       []bool       // the item stopped on a conflict, or a busy error past busy_retries
 	transitions, conflicts                        atomic.Int64 // over all items
 	done                                          atomic.Int64 // items finished
 
@@ -230,7 +230,7 @@ func newTrial(cfg scenario.Config, profile scenario.Profile, wl *scenario.Compil
 		lockWait: make([]float64, n), dbTotal: make([]float64, n), dispatch: make([]float64, n),
 		api: make([]float64, n), hold: make([]float64, n), total: make([]float64, n),
 		committed: make([]int32, n), final: make([]fsm.State, n), fileErr: make([]bool, n),
-		busy: make([]int32, n), busyRetried: make([]int32, n), busyStop: make([]bool, n), writes: make([]int32, n),
+		busy: make([]int32, n), busyRetried: make([]int32, n), stopped: make([]bool, n), writes: make([]int32, n),
 		failed: make([]bool, len(wl.Def.States)),
 		parts:  1,
 	}
@@ -281,10 +281,10 @@ func (t *trial) work(ctx context.Context, w writer) {
 					return
 				}
 				err := t.guardedFile(ctx, s, i, worker)
-				var stop *busyStopError
+				var stop *stopError
 				switch {
 				case errors.As(err, &stop):
-					t.stopped(i, stop)
+					t.stop(i, stop)
 				case err != nil:
 					t.fail(i, err)
 				}
@@ -334,20 +334,22 @@ func (t *trial) fail(i int, err error) {
 	}
 }
 
-// errAPI is a simulated API call that failed.
-var errAPI = errors.New("simulated API error")
+// A stopError is an item that stopped at its last committed state on an
+// outcome of the configuration, not a failure of the run (SPEC §9): an
+// optimistic-concurrency conflict (its last statement changed no row), or a
+// busy database on a step more often than busy_retries allows. The item
+// counts as failed, the reason is kept, and the run goes on.
+type stopError struct {
+	reason string
+	err    error
+}
 
-// A busyStopError is an item that met a busy database on a step more often
-// than busy_retries allows: it stops at its last committed state and counts
-// as failed (SPEC §9), with the reason kept; the run goes on.
-type busyStopError struct{ err error }
+func (e *stopError) Error() string { return "stopped on " + e.reason + ": " + e.err.Error() }
+func (e *stopError) Unwrap() error { return e.err }
 
-func (e *busyStopError) Error() string { return "stopped on a busy database: " + e.err.Error() }
-func (e *busyStopError) Unwrap() error { return e.err }
-
-// stopped records an item that a busy database stopped.
-func (t *trial) stopped(i int, err *busyStopError) {
-	t.busyStop[i] = true
+// stop records an item that a conflict or a busy database stopped.
+func (t *trial) stop(i int, err *stopError) {
+	t.stopped[i] = true
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if len(t.errTexts) < maxErrorTexts {
@@ -410,11 +412,11 @@ func (t *trial) file(ctx context.Context, s session, i, worker int) (err error) 
 			switch {
 			case errors.Is(err, fsm.ErrConflict):
 				t.conflicts.Add(1)
-				return err
+				return &stopError{"an optimistic-concurrency conflict", err}
 			case errors.Is(err, fsm.ErrBusy) && ctx.Err() == nil:
 				t.busy[i]++
 				if try >= t.cfg.BusyRetries {
-					return &busyStopError{err}
+					return &stopError{"a busy database", err}
 				}
 				t.busyRetried[i]++
 				if err := pause(ctx, t.cfg.BusyBackoff); err != nil {
@@ -573,7 +575,7 @@ func (t *trial) measure(elapsed time.Duration) analysis.Measurement {
 		case t.wl.Done[st]:
 			m.Indexed++
 		default:
-			m.Failed++ // a fail state, or stopped by a busy database
+			m.Failed++ // a fail state, or stopped by a conflict or a busy database
 		}
 	}
 	m.WALContention, m.Bottleneck = analysis.Verdicts(&m)
@@ -583,7 +585,7 @@ func (t *trial) measure(elapsed time.Duration) analysis.Measurement {
 // started reports whether item i was taken up by a worker (its wall time is
 // set when its walk ends, however it ends).
 func (t *trial) started(i int) bool {
-	return t.total[i] > 0 || t.committed[i] > 0 || t.fileErr[i] || t.busyStop[i]
+	return t.total[i] > 0 || t.committed[i] > 0 || t.fileErr[i] || t.stopped[i]
 }
 
 // check is the integrity check of SPEC §9: the database's own check, every
@@ -631,7 +633,7 @@ func (t *trial) check(ctx context.Context, db fsm.Store) (string, map[string]int
 		case r.State != final:
 			bad++
 			note("%s: state %s, but the machine ended at %s", r.Key, r.State, final)
-		case t.started(i) && !t.fileErr[i] && !t.busyStop[i] && !t.wl.Done[t.final[i]] && !t.failed[t.final[i]]:
+		case t.started(i) && !t.fileErr[i] && !t.stopped[i] && !t.wl.Done[t.final[i]] && !t.failed[t.final[i]]:
 			bad++
 			note("%s: left %s with no recorded error", r.Key, r.State)
 		}

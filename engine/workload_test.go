@@ -483,10 +483,19 @@ runs: [{name: r}]
 		}
 	})
 	t.Run("none", func(t *testing.T) {
-		res, _ := runSpec(t, parse(t, wl("UPDATE t SET note = 'x' WHERE id = :item AND state = 'nope'")), Options{})
+		// SPEC §9: zero rows is a conflict, counted; the item fails and the
+		// run goes on (it is a result of the configuration, as busy is).
+		res, err := runSpec(t, parse(t, wl("UPDATE t SET note = 'x' WHERE id = :item AND state = 'nope'")), Options{})
+		if err != nil {
+			t.Fatalf("got %v, want the run to complete", err)
+		}
 		r := res.Runs[0]
-		if r.OCCConflicts != 10 || r.Indexed != 0 || r.Transitions != 0 {
-			t.Errorf("got conflicts %d, indexed %d, transitions %d; want 10, 0, 0", r.OCCConflicts, r.Indexed, r.Transitions)
+		if r.OCCConflicts != 10 || r.Indexed != 0 || r.Transitions != 0 || r.Failed != 10 || r.FileErrors != 0 || r.Error != "" {
+			t.Errorf("got conflicts %d, indexed %d, transitions %d, failed %d, file errors %d, error %q; want 10, 0, 0, 10, 0, none",
+				r.OCCConflicts, r.Indexed, r.Transitions, r.Failed, r.FileErrors, r.Error)
+		}
+		if len(r.Errors) == 0 || !strings.Contains(r.Errors[0], "conflict") {
+			t.Errorf("got reasons %q, want the conflict kept", r.Errors)
 		}
 		if r.Integrity != "ok" || r.States["new"] != 10 {
 			t.Errorf("got integrity %q, states %v; want ok, every write rolled back", r.Integrity, r.States)
