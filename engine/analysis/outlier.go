@@ -11,17 +11,23 @@ import (
 
 // OutlierMethod is how a run's outlier trials are found, as the results
 // record it.
-const OutlierMethod = "Tukey's far-out fences over a run's trials, per segment stat: below Q1 − 3·IQR or above Q3 + 3·IQR " +
-	"(type-7 quartiles; the IQR at least 1% of the median; 5 or more trials); flagged, never dropped"
+const OutlierMethod = "Tukey's far-out fences over a run's trials, per segment and p50, p95, p99, mean: below Q1 − 3·IQR or above Q3 + 3·IQR " +
+	"(type-7 quartiles; the IQR taken as at least 10% of the median and 0.01 ms; 5 or more trials); flagged, never dropped"
+
+// outlierStats are the stats whose trial values are checked: a trial's
+// summary of its files. min, max and p999 are one or two files' values, a
+// spike by nature, not a trial that went wrong.
+var outlierStats = []string{"p50", "p95", "p99", "mean"}
 
 // outlierMinTrials is the fewest trials whose quartiles say anything about
 // one of them: with four, the largest value moves Q3 itself.
 const outlierMinTrials = 5
 
 // fences are the far-out fences of xs (Tukey: 3 IQR beyond the quartiles),
-// and whether xs has any: too few values, or all of them zero, have none.
-// The IQR is held to at least 1% of the median, so that trials that agree
-// to the last digit do not make a hair's difference an outlier.
+// and whether xs has any: too few values have none.
+// The IQR is held to at least 10% of the median and 0.01 ms (ten timer
+// ticks), so that trials that agree closely, or figures at the timer's
+// resolution, do not make a hair's difference an outlier.
 func fences(xs []float64) (lo, hi float64, ok bool) {
 	if len(xs) < outlierMinTrials {
 		return 0, 0, false
@@ -29,10 +35,7 @@ func fences(xs []float64) (lo, hi float64, ok bool) {
 	s := slices.Clone(xs)
 	slices.Sort(s)
 	q1, q3 := quantile(s, 0.25), quantile(s, 0.75)
-	iqr := math.Max(q3-q1, 0.01*math.Abs(quantile(s, 0.5)))
-	if iqr == 0 {
-		return 0, 0, false
-	}
+	iqr := max(q3-q1, 0.1*math.Abs(quantile(s, 0.5)), 0.01)
 	return q1 - 3*iqr, q3 + 3*iqr, true
 }
 
@@ -42,7 +45,7 @@ func fences(xs []float64) (lo, hi float64, ok bool) {
 func outliers(trials []Measurement) []Outlier {
 	var out []Outlier
 	for _, seg := range scenario.Segments {
-		for _, stat := range scenario.Stats {
+		for _, stat := range outlierStats {
 			var xs []float64
 			var idx []int
 			for i := range trials {
