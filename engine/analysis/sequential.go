@@ -136,15 +136,6 @@ func futile(xa, xb []float64, later []int, alpha float64) bool {
 	return true
 }
 
-// autoMax is the most trials a run may take: repeat_max with repeat: auto,
-// else its repeat.
-func autoMax(c RunConfig) int {
-	if c.RepeatAuto {
-		return c.RepeatMax
-	}
-	return c.Repeat
-}
-
 // planFor is the sequential plan of a gate between two runs, and whether
 // either has repeat: auto (else the gate is a fixed-size test).
 func planFor(a, b RunConfig, alpha float64) (seqPlan, bool) {
