@@ -48,9 +48,11 @@ gobench:
 	$(GO) test -run '^$$' -bench 'Trial' -benchtime 5x ./engine
 
 # The gate's honesty: how often lower() finds a difference between two
-# identical runs (scenarios/aa-test.yaml, AA_REPS repetitions, default 20).
+# identical runs (scenarios/aa-test.yaml at AA_FILES files, default 100):
+# AA_REPS repetitions with its fixed repeat (default 20), then AA_SEQ_REPS
+# with repeat: auto (default 10, 60 verdicts), whose rate must stay ≤ α.
 aa:
-	$(GO) run ./cmd/scenbench -aa $${AA_REPS:-20}
+	$(GO) run ./cmd/scenbench -aa $${AA_REPS:-20} -aa-seq $${AA_SEQ_REPS:-10} -aa-files $${AA_FILES:-100}
 
 # Renders the HTML report of $(SPEC) under -quick in headless Chromium
 # (Debian: apt-get install chromium) and writes bin/report.html and

@@ -152,7 +152,8 @@ func (r *Runner) Run(ctx context.Context) (*analysis.Results, error) {
 //
 // The trials of all selected runs are interleaved — every run's warm-ups
 // first, then trial 1 of each run, trial 2 of each run, … — so that drift of
-// a noisy machine hits every run alike.
+// a noisy machine hits every run alike. A run with repeat: auto stops once
+// every lower() over it is settled (auto.go).
 func (r *Runner) Collect(ctx context.Context) (*analysis.Measured, []string) {
 	spec := r.spec
 	m := &analysis.Measured{
@@ -183,12 +184,14 @@ func (r *Runner) Collect(ctx context.Context) (*analysis.Measured, []string) {
 			}
 		}
 	}
-	for k := 0; k < maxRep && ctx.Err() == nil; k++ {
+	done := map[string]bool{} // runs with repeat: auto whose gates are settled
+	for k := 0; k < maxRep && ctx.Err() == nil && !allDone(states, k, done); k++ {
 		for _, s := range states {
-			if k < s.Run.Config.Repeat && s.Err == nil && ctx.Err() == nil {
+			if wantsTrial(s, k, done) && s.Err == nil && ctx.Err() == nil {
 				r.trial(ctx, s, k, s.Run.Config.Repeat, false)
 			}
 		}
+		r.settleAuto(states, done)
 	}
 
 	var failed []string

@@ -55,7 +55,20 @@ var runFields = []runField{
 			c.Pragmas = mergePragmas(c.Pragmas, ps)
 		}
 	}},
-	intField("repeat", 1, 10_000, func(c *Config) *int { return &c.Repeat }),
+	{name: "repeat", matrix: true, set: func(p *parser, r report, n *yaml.Node, c *Config) {
+		if v := deref(n); v.Kind == yaml.ScalarNode && v.Tag == "!!str" {
+			if v.Value != "auto" {
+				r(v, fmt.Sprintf("repeat: want an integer or auto, got %s", quote(v.Value)))
+				return
+			}
+			c.RepeatAuto = true
+			return
+		}
+		if v, ok := intVal(r, "repeat", n, 1, 10_000); ok {
+			c.Repeat, c.RepeatAuto = int(v), false
+		}
+	}},
+	intField("repeat_max", 4, 10_000, func(c *Config) *int { return &c.RepeatMax }),
 	intField("warmup", 0, 10_000, func(c *Config) *int { return &c.Warmup }),
 	{name: "seed", matrix: true, set: func(p *parser, r report, n *yaml.Node, c *Config) {
 		if v, ok := intVal(r, "seed", n, math.MinInt64, math.MaxInt64); ok {

@@ -206,6 +206,10 @@ func (p *parser) parse(data []byte, sets []string) *Spec {
 		runs, given := p.expandMatrix(kv.key, m, s.Defaults, defaultsGiven, names)
 		s.Runs, runOrigins = append(s.Runs, runs...), append(runOrigins, given...)
 	}
+	resolveAuto(&s.Defaults)
+	for i := range s.Runs {
+		resolveAuto(&s.Runs[i].Config)
+	}
 	p.checkRuns(s, runOrigins)
 	if !runsGiven && !matrixGiven {
 		at := top
@@ -717,4 +721,14 @@ func (p *parser) decodeAssertions(n *yaml.Node) []Assertion {
 		out = append(out, a)
 	}
 	return out
+}
+
+// resolveAuto gives a run with repeat: auto its most trials, repeat_max, as
+// its repeat: what plans, progress and profiles count on. It runs once the
+// run's fields are all known, as repeat and repeat_max may come from
+// different places (defaults, the run, -set, the matrix).
+func resolveAuto(c *Config) {
+	if c.RepeatAuto {
+		c.Repeat = c.RepeatMax
+	}
 }

@@ -91,13 +91,18 @@ func (p Profile) Call(name string) (Latency, bool) {
 
 // Config is one run's configuration. A zero Timeout means none.
 type Config struct {
-	Files, Concurrency   int
-	Profile              string
-	Connection           string // one of Connections
-	PoolSize, BatchSize  int
-	TxLock               string       // one of TxLocks
-	Pragmas              []fsm.Pragma // in the order written
-	Repeat, Warmup       int
+	Files, Concurrency  int
+	Profile             string
+	Connection          string // one of Connections
+	PoolSize, BatchSize int
+	TxLock              string       // one of TxLocks
+	Pragmas             []fsm.Pragma // in the order written
+	Repeat, Warmup      int
+	// RepeatAuto is `repeat: auto`: trials continue until every lower()
+	// over the run is settled, at most RepeatMax (Repeat is then RepeatMax,
+	// the most the run may take).
+	RepeatAuto           bool
+	RepeatMax            int
 	Seed                 int64
 	Retries              int
 	Timeout              time.Duration
@@ -128,6 +133,7 @@ func DefaultConfig() Config {
 			{Name: "busy_timeout", Value: "5000"},
 		},
 		Repeat:    1,
+		RepeatMax: 20,
 		Seed:      42,
 		Processes: 1,
 		Workload:  "files",

@@ -219,7 +219,7 @@ func TestSetErrors(t *testing.T) {
 		{"files", `-set files: want key=value`},
 		{"pragmas=x", `-set pragmas=x: set one pragma at a time, as pragmas.NAME=VALUE`},
 		{"pragmas.bad-name=1", `-set pragmas.bad-name=1: bad pragma name "bad-name" (want letters and "_")`},
-		{"name=x", `-set name=x: unknown field "name" (allowed: files, concurrency, profile, connection, pool_size, batch_size, txlock, pragmas, repeat, warmup, seed, retries, timeout, keep_db, setup_sql, connect_sql, processes, workload, busy_retries, busy_backoff, database, postgres, isolation, pragmas.NAME, gate.alpha, gate.noise_floor_pct)`},
+		{"name=x", `-set name=x: unknown field "name" (allowed: files, concurrency, profile, connection, pool_size, batch_size, txlock, pragmas, repeat, repeat_max, warmup, seed, retries, timeout, keep_db, setup_sql, connect_sql, processes, workload, busy_retries, busy_backoff, database, postgres, isolation, pragmas.NAME, gate.alpha, gate.noise_floor_pct)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.set, func(t *testing.T) {

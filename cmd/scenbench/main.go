@@ -272,11 +272,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	only := fs.String("run", "", "only the variants whose name matches `regexp` (the raw limit always runs, and an engine variant's twin: they are the ratios' denominators)")
 	aaReps := fs.Int("aa", 0, "instead of the bench: run the A/A scenario `N` times and print lower()'s false-positive rate")
 	aaSpecPath := fs.String("aa-spec", "scenarios/aa-test.yaml", "the A/A scenario for -aa")
+	aaSeq := fs.Int("aa-seq", 0, "with -aa: then run the A/A scenario `N` times with repeat: auto and print the sequential lower()'s false-positive rate")
+	aaFiles := fs.Int("aa-files", 0, "with -aa: files per trial (`N`; 0: the scenario's)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if *aaReps > 0 {
-		return aa(ctx, *aaSpecPath, *aaReps, *tmp, stdout, stderr)
+		return aa(ctx, aaOptions{path: *aaSpecPath, reps: *aaReps, seqReps: *aaSeq, files: *aaFiles, tmp: *tmp}, stdout, stderr)
 	}
 	if *reps < 1 || *files < 1 || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "scenbench: -reps and -files must be ≥ 1, and no arguments are taken")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -143,11 +144,32 @@ func TestAARunsAndCounts(t *testing.T) {
 	// A tiny A/A: enough trials for lower() to reach α, few files.
 	os.WriteFile(spec, []byte("version: 1\nname: aa\ndefaults: {files: 20, concurrency: 2, repeat: 5}\nruns: [{name: a}, {name: b}]\nassertions:\n  - {name: indexed, expr: 'all(runs, .indexed == .files)'}\n"), 0o644)
 	var out, errb strings.Builder
-	code := run(context.Background(), []string{"-aa", "2", "-aa-spec", spec, "-tmp", dir}, &out, &errb)
+	code := run(context.Background(), []string{"-aa", "2", "-aa-seq", "1", "-aa-files", "10", "-aa-spec", spec, "-tmp", dir}, &out, &errb)
 	if code > 1 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
-	if !strings.Contains(out.String(), "repetition  2:") || !strings.Contains(out.String(), "of 12 verdicts") {
-		t.Errorf("got:\n%s", out.String())
+	for _, want := range []string{"repetition  2:", "of 12 verdicts", "A/A with repeat: auto (repeat_max 20)", "false positives of the sequential lower():", "of 6 verdicts"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("got:\n%s\nwant it to contain %q", out.String(), want)
+		}
+	}
+}
+
+func TestBinomUpper(t *testing.T) {
+	tests := []struct {
+		k, n int
+		want float64
+	}{
+		{0, 60, 1 - math.Pow(0.05, 1.0/60)}, // k = 0: 1 − a^(1/n)
+		{0, 10, 1 - math.Pow(0.05, 0.1)},
+		{10, 10, 1},
+	}
+	for _, tt := range tests {
+		if got := binomUpper(tt.k, tt.n, 0.05); math.Abs(got-tt.want) > 1e-9 {
+			t.Errorf("binomUpper(%d, %d) = %g, want %g", tt.k, tt.n, got, tt.want)
+		}
+	}
+	if got := binomUpper(2, 60, 0.05); got < 0.033 || got > 0.11 {
+		t.Errorf("binomUpper(2, 60) = %g, want about 0.1", got)
 	}
 }

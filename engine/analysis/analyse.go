@@ -45,12 +45,12 @@ func Analyse(m *Measured, as *Assertions) *Results {
 	res := &Results{
 		Scenario: spec.Name, SpecFile: spec.File, Description: spec.Description,
 		StartedAt: m.StartedAt, FinishedAt: m.FinishedAt, Environment: m.Environment,
-		PercentileMethod: PercentileMethod, TimeScale: m.TimeScale, Interrupted: m.Interrupted,
+		PercentileMethod: PercentileMethod, OutlierMethod: OutlierMethod, TimeScale: m.TimeScale, Interrupted: m.Interrupted,
 		Gate: &GateSettings{Alpha: spec.Gate.Alpha, NoiseFloorPct: spec.Gate.NoiseFloorPct},
 		Runs: []RunResult{}, Comparisons: []Comparison{}, Assertions: []AssertionResult{},
 	}
 	for _, rt := range m.Runs {
-		res.Runs = append(res.Runs, runResult(rt))
+		res.Runs = append(res.Runs, runResult(rt, spec.Gate))
 	}
 	byName := map[string]*RunResult{}
 	for i := range res.Runs {
@@ -88,7 +88,7 @@ func Analyse(m *Measured, as *Assertions) *Results {
 
 // runResult is one run's figures: its trials combined, their confidence
 // intervals and what a reader should know about them.
-func runResult(rt RunTrials) RunResult {
+func runResult(rt RunTrials, gate scenario.Gate) RunResult {
 	rr := RunResult{Name: rt.Run.Name, RunConfig: NewRunConfig(rt.Run.Config), Pragmas: rt.Pragmas, Trials: rt.Trials,
 		Errors: rt.Errors, DBPath: rt.DBPath, LatencyCDF: NewLatencyCDF(rt.Samples), Throughput: rt.Series}
 	if rr.Trials == nil {
@@ -98,7 +98,17 @@ func runResult(rt RunTrials) RunResult {
 		rr.Measurement = Combine(rt.Trials)
 		rr.CI95 = ci95(rt.Trials)
 	}
-	rr.Warnings = runWarnings(len(rt.Trials), rt.Run.Config.Repeat)
+	rr.Outliers = outliers(rt.Trials)
+	if c := rt.Run.Config; c.RepeatAuto {
+		rr.AutoRepeat = &AutoRepeat{Trials: len(rt.Trials), RepeatMax: c.RepeatMax, Settled: len(rt.Trials) < c.RepeatMax,
+			Rule: newSeqPlan(c.RepeatMax, gate.Alpha).String()}
+		rr.Warnings = runWarnings(len(rt.Trials), len(rt.Trials))
+	} else {
+		rr.Warnings = runWarnings(len(rt.Trials), rt.Run.Config.Repeat)
+	}
+	if n := outlierNote(rr.Outliers); n != "" {
+		rr.Warnings = append(rr.Warnings, n)
+	}
 	if rt.Err != nil {
 		rr.Error = rt.Err.Error()
 	}
@@ -112,10 +122,13 @@ func NewRunConfig(c scenario.Config) RunConfig {
 		PoolSize: c.PoolSize, BatchSize: c.BatchSize, TxLock: c.TxLock, Repeat: c.Repeat, Warmup: c.Warmup,
 		Seed: c.Seed, Retries: c.Retries, TimeoutSec: c.Timeout.Seconds(), KeepDB: c.KeepDB,
 		SetupSQL: c.SetupSQL, ConnectSQL: c.ConnectSQL, Processes: c.Processes, Pragmas: c.Pragmas,
-		Workload: c.Workload, BusyRetryLimit: c.BusyRetries, BusyBackoff: c.BusyBackoff.Seconds(), Database: c.Database,
+		RepeatAuto: c.RepeatAuto, Workload: c.Workload, BusyRetryLimit: c.BusyRetries, BusyBackoff: c.BusyBackoff.Seconds(), Database: c.Database,
 	}
 	if c.Database == "postgres" {
 		rc.Isolation = c.Isolation
+	}
+	if c.RepeatAuto {
+		rc.RepeatMax = c.RepeatMax
 	}
 	return rc
 }

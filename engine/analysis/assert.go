@@ -44,6 +44,7 @@ type evalState struct {
 	runs    map[string]*RunResult
 	gate    scenario.Gate
 	reasons []string
+	gates   []GateVerdict
 }
 
 // run is run(name) of the environment.
@@ -144,8 +145,9 @@ func (statPatch) Visit(node *ast.Node) {
 // Assertions are a spec's assertions, compiled and type-checked: nothing
 // runs with a bad one.
 type Assertions struct {
-	spec *scenario.Spec
-	list []assertion
+	spec  *scenario.Spec
+	list  []assertion
+	gates []Gate // the lower() calls that name their runs and segment literally
 }
 
 // CompileAssertions compiles and type-checks every assertion of spec,
@@ -164,6 +166,7 @@ func CompileAssertions(spec *scenario.Spec, withPrev bool) (*Assertions, error) 
 	}
 	var errs scenario.Errors
 	var out []assertion
+	var gates []Gate
 	for _, a := range spec.Assertions {
 		fail := func(line, col int, msg string) {
 			errs = append(errs, &scenario.Error{File: spec.File, Pos: a.PosOf(line, col), Msg: fmt.Sprintf("assertion %q: %s", a.Name, msg)})
@@ -207,6 +210,9 @@ func CompileAssertions(spec *scenario.Spec, withPrev bool) (*Assertions, error) 
 						}
 					}
 				case "lower":
+					if g, literal := literalGate(n, names); literal && !slices.Contains(gates, g) {
+						gates = append(gates, g)
+					}
 					for i, allowed := range [][]string{scenario.Segments, scenario.Stats} {
 						if s, isStr := n.Arguments[2+i].(*ast.StringNode); isStr && !slices.Contains(allowed, s.Value) {
 							line, col := offsetPos(a.Expr, s.Location().From)
@@ -225,7 +231,42 @@ func CompileAssertions(spec *scenario.Spec, withPrev bool) (*Assertions, error) 
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	return &Assertions{spec: spec, list: out}, nil
+	return &Assertions{spec: spec, list: out, gates: gates}, nil
+}
+
+// literalGate is a lower() call whose runs (by name or run("…")) and
+// segment and stat are written literally; runs of -baseline (prev.…) are
+// not the runner's to schedule.
+func literalGate(n *ast.CallNode, names map[string]bool) (Gate, bool) {
+	if len(n.Arguments) != 4 {
+		return Gate{}, false
+	}
+	var run [2]string
+	for i := range 2 {
+		switch a := n.Arguments[i].(type) {
+		case *ast.IdentifierNode:
+			run[i] = a.Value
+		case *ast.CallNode:
+			id, ok := a.Callee.(*ast.IdentifierNode)
+			if !ok || id.Value != "run" || len(a.Arguments) != 1 {
+				return Gate{}, false
+			}
+			s, ok := a.Arguments[0].(*ast.StringNode)
+			if !ok {
+				return Gate{}, false
+			}
+			run[i] = s.Value
+		}
+		if !names[run[i]] {
+			return Gate{}, false
+		}
+	}
+	seg, ok1 := n.Arguments[2].(*ast.StringNode)
+	stat, ok2 := n.Arguments[3].(*ast.StringNode)
+	if !ok1 || !ok2 {
+		return Gate{}, false
+	}
+	return Gate{A: run[0], B: run[1], Segment: seg.Value, Stat: stat.Value}, true
 }
 
 func asFileError(err error, target **file.Error) bool {
@@ -293,8 +334,9 @@ func (c *Assertions) evaluate(results []RunResult, skipped map[string]bool, prev
 		case len(missing) > 0:
 			r.Detail = "no results for " + strings.Join(missing, ", ")
 		default:
-			st.reasons = st.reasons[:0]
+			st.reasons, st.gates = st.reasons[:0], nil
 			v, err := expr.Run(a.prog, e)
+			r.Gates = st.gates
 			switch {
 			case err != nil:
 				r.Detail = "error: " + cleanErr(err)
@@ -509,23 +551,76 @@ func (st *evalState) lower(a, b *RunResult, seg, stat string) (bool, error) {
 		st.reasons = append(st.reasons, head+", single trial: no significance test")
 		return vb < va, nil
 	}
+	xa, xb := trialValues(a, seg, stat), trialValues(b, seg, stat)
+	if w := outlierWarning(a, b, seg, stat); w != "" {
+		head += " [" + w + "]"
+	}
+	if plan, auto := planFor(a.RunConfig, b.RunConfig, st.gate.Alpha); auto {
+		return st.lowerSequential(a, b, seg, stat, head, xa, xb, plan)
+	}
 	p, warn, _ := significance(a, b, seg, stat, st.gate.Alpha)
 	if warn != "" {
 		return false, fmt.Errorf("%s: %s", head, warn)
 	}
-	ta, tb := Median(trialValues(a, seg, stat)), Median(trialValues(b, seg, stat))
+	ta, tb := Median(xa), Median(xb)
 	md := deltaPct(ta, tb)
+	v := GateVerdict{A: a.Name, B: b.Name, Segment: seg, Stat: stat, TrialsA: len(xa), TrialsB: len(xb), PValue: &p, Alpha: st.gate.Alpha,
+		MDEPct: mdePtr(xa, xb, st.gate.Alpha)}
+	head += mdeNote(v.MDEPct)
+	var reason string
 	switch {
 	case p >= st.gate.Alpha:
-		st.reasons = append(st.reasons, fmt.Sprintf("%s, p=%.3g ≥ α=%g: not significant", head, p, st.gate.Alpha))
-		return false, nil
+		reason = fmt.Sprintf("%s, p=%.3g ≥ α=%g: not significant", head, p, st.gate.Alpha)
 	case math.IsNaN(md) || md >= 0:
-		st.reasons = append(st.reasons, fmt.Sprintf("%s, p=%.3g, median change %+.1f%%: %s is not lower", head, p, md, b.Name))
-		return false, nil
+		reason = fmt.Sprintf("%s, p=%.3g, median change %+.1f%%: %s is not lower", head, p, md, b.Name)
 	case -md <= st.gate.NoiseFloorPct:
-		st.reasons = append(st.reasons, fmt.Sprintf("%s, p=%.3g, median change %+.1f%% within the noise floor of %g%%", head, p, md, st.gate.NoiseFloorPct))
+		reason = fmt.Sprintf("%s, p=%.3g, median change %+.1f%% within the noise floor of %g%%", head, p, md, st.gate.NoiseFloorPct)
+	default:
+		reason = fmt.Sprintf("%s, p=%.3g < α=%g, median change %+.1f%%", head, p, st.gate.Alpha, md)
+		v.Lower = tb < ta
+	}
+	st.reasons = append(st.reasons, reason)
+	st.gates = append(st.gates, v)
+	return v.Lower, nil
+}
+
+// lowerSequential is lower() over runs with repeat: auto: the sequential
+// rule (sequential.go) replayed over the trials in the order they were
+// measured, judged at the look that settled it.
+func (st *evalState) lowerSequential(a, b *RunResult, seg, stat, head string, xa, xb []float64, plan seqPlan) (bool, error) {
+	last := plan.Looks[len(plan.Looks)-1]
+	if minUTestP(last, last) >= plan.Alpha {
+		return false, fmt.Errorf("%s: repeat_max %d cannot reach α=%g (smallest possible p=%.3g): raise repeat_max", head, last, plan.Alpha, minUTestP(last, last))
+	}
+	out := judgeSequential(xa, xb, plan, st.gate.NoiseFloorPct)
+	v := GateVerdict{A: a.Name, B: b.Name, Segment: seg, Stat: stat, Lower: out.Lower, TrialsA: out.NA, TrialsB: out.NB, Alpha: plan.Alpha,
+		Sequential: &SequentialVerdict{Rule: plan.String(), Look: out.Look, Looks: len(plan.Looks), Settled: out.Settled, Why: out.Why}}
+	if out.Look == 0 {
+		st.reasons = append(st.reasons, fmt.Sprintf("%s, repeat: auto: %d vs %d trials, fewer than the first look's %d: not settled", head, len(xa), len(xb), plan.Looks[0]))
+		st.gates = append(st.gates, v)
 		return false, nil
 	}
-	st.reasons = append(st.reasons, fmt.Sprintf("%s, p=%.3g < α=%g, median change %+.1f%%", head, p, st.gate.Alpha, md))
-	return tb < ta, nil
+	v.PValue = &out.P
+	v.MDEPct = mdePtr(xa[:out.NA], xb[:out.NB], plan.Alpha)
+	at := fmt.Sprintf("%s, repeat: auto, look %d of %d at %d vs %d trials%s: p=%.3g", head, out.Look, len(plan.Looks), out.NA, out.NB, mdeNote(v.MDEPct), out.P)
+	var reason string
+	switch {
+	case !out.Settled:
+		reason = fmt.Sprintf("%s ≥ α/%d=%.3g, not settled before the trials stopped", at, len(plan.Looks), plan.Alpha)
+	case out.Lower:
+		reason = fmt.Sprintf("%s < α/%d=%.3g, median change %+.1f%%", at, len(plan.Looks), plan.Alpha, out.Change)
+	default:
+		reason = fmt.Sprintf("%s (α/%d=%.3g), median change %+.1f%%: %s", at, len(plan.Looks), plan.Alpha, out.Change, out.Why)
+	}
+	st.reasons = append(st.reasons, reason)
+	st.gates = append(st.gates, v)
+	return out.Lower, nil
+}
+
+// mdeNote is a detail's note of the smallest detectable change.
+func mdeNote(pct *float64) string {
+	if pct == nil {
+		return ""
+	}
+	return fmt.Sprintf(", smallest detectable change %s%%", formatDetail(*pct))
 }

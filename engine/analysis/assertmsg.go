@@ -61,6 +61,8 @@ func resultTypes() []resultType {
 		{reflect.TypeFor[LatencyCDF](), "a run's latency_cdf", "latency_cdf"},
 		{reflect.TypeFor[Throughput](), "a run's throughput", "throughput"},
 		{reflect.TypeFor[Reads](), "a run's reads", "reads"},
+		{reflect.TypeFor[Outlier](), "an outlier", "outlier"},
+		{reflect.TypeFor[AutoRepeat](), "a run's auto_repeat", "auto_repeat"},
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/aclements/go-moremath/stats"
 
@@ -163,9 +164,15 @@ func Verdicts(m *Measurement) (contention, bottleneck string) {
 
 // trialValues is one segment stat of each trial of r.
 func trialValues(r *RunResult, seg, stat string) []float64 {
-	xs := make([]float64, 0, len(r.Trials))
-	for i := range r.Trials {
-		s, _ := r.Trials[i].Segments.Get(seg)
+	return measuredValues(r.Trials, seg, stat)
+}
+
+// measuredValues is one segment stat of each of trials, in order; a trial
+// with no samples of the segment has none.
+func measuredValues(trials []Measurement, seg, stat string) []float64 {
+	xs := make([]float64, 0, len(trials))
+	for i := range trials {
+		s, _ := trials[i].Segments.Get(seg)
 		if s.Count == 0 {
 			continue
 		}
@@ -235,6 +242,8 @@ func uTestP(xs, ys []float64) float64 {
 // compareRuns builds the comparison of run against base at one stat.
 func compareRuns(base, run *RunResult, c scenario.Compare, gate scenario.Gate) Comparison {
 	out := Comparison{Baseline: base.Name, Run: run.Name, Stat: c.Stat, Order: c.Segments, Segments: map[string]SegmentDelta{}}
+	var mdes []string
+	var outlierNotes []string
 	for _, seg := range c.Segments {
 		bs, _ := base.Segments.Get(seg)
 		rs, _ := run.Segments.Get(seg)
@@ -248,9 +257,21 @@ func compareRuns(base, run *RunResult, c scenario.Compare, gate scenario.Gate) C
 			if warn != "" && !slices.Contains(out.Warnings, warn) {
 				out.Warnings = append(out.Warnings, warn)
 			}
+			d.MDEPct = mdePtr(trialValues(base, seg, c.Stat), trialValues(run, seg, c.Stat), gate.Alpha)
+			if d.MDEPct != nil {
+				mdes = append(mdes, fmt.Sprintf("%s %s%%", seg, formatDetail(*d.MDEPct)))
+			}
+		}
+		if w := outlierWarning(base, run, seg, c.Stat); w != "" {
+			outlierNotes = append(outlierNotes, w)
 		}
 		out.Segments[seg] = d
 	}
+	if len(mdes) > 0 {
+		out.Warnings = append(out.Warnings, fmt.Sprintf("smallest detectable change at %d vs %d trials (α=%g, of %s's median): %s",
+			len(base.Trials), len(run.Trials), gate.Alpha, base.Name, strings.Join(mdes, ", ")))
+	}
+	out.Warnings = append(out.Warnings, outlierNotes...)
 	return out
 }
 

@@ -107,7 +107,9 @@ type RunConfig struct {
 	BatchSize      int          `json:"batch_size" expr:"batch_size"`
 	TxLock         string       `json:"txlock" expr:"txlock"`
 	Pragmas        []fsm.Pragma `json:"pragmas" expr:"pragmas"` // as asked for
-	Repeat         int          `json:"repeat" expr:"repeat"`
+	Repeat         int          `json:"repeat" expr:"repeat"`   // with repeat: auto, repeat_max
+	RepeatAuto     bool         `json:"repeat_auto,omitempty" expr:"repeat_auto"`
+	RepeatMax      int          `json:"repeat_max,omitempty" expr:"repeat_max"` // with repeat: auto
 	Warmup         int          `json:"warmup" expr:"warmup"`
 	Seed           int64        `json:"seed" expr:"seed"`
 	Retries        int          `json:"retries" expr:"retries"`
@@ -214,11 +216,36 @@ type RunResult struct {
 	Errors   []string                       `json:"errors,omitempty" expr:"errors"`     // the first file errors, with SQLite's text
 	DBPath   string                         `json:"db_path,omitempty" expr:"db_path"`   // with keep_db
 	Warnings []string                       `json:"warnings,omitempty" expr:"warnings"` // e.g. too few trials for significance
+	// Outliers are the trials whose value of a segment stat lies far
+	// outside the run's other trials (Results.OutlierMethod). They are
+	// information: every figure still counts every trial.
+	Outliers []Outlier `json:"outliers,omitempty" expr:"outliers"`
+	// AutoRepeat is, with repeat: auto, how many trials the run took and
+	// by which rule.
+	AutoRepeat *AutoRepeat `json:"auto_repeat,omitempty" expr:"auto_repeat"`
 	// For the HTML report's charts (series.go): the lock-wait and
 	// db-total distributions over the counted trials, and each counted
 	// trial's transitions per interval.
 	LatencyCDF *LatencyCDF  `json:"latency_cdf,omitempty" expr:"latency_cdf"`
 	Throughput []Throughput `json:"throughput,omitempty" expr:"throughput"`
+}
+
+// An Outlier is one trial's value of a segment stat beyond the fence the
+// run's trials set (OutlierMethod).
+type Outlier struct {
+	Trial   int     `json:"trial" expr:"trial"` // 1-based, among the counted trials
+	Segment string  `json:"segment" expr:"segment"`
+	Stat    string  `json:"stat" expr:"stat"`
+	Value   float64 `json:"value" expr:"value"`
+	Fence   float64 `json:"fence" expr:"fence"` // the fence it lies beyond
+}
+
+// AutoRepeat is what repeat: auto did for a run.
+type AutoRepeat struct {
+	Trials    int    `json:"trials" expr:"trials"` // counted trials the run took
+	RepeatMax int    `json:"repeat_max" expr:"repeat_max"`
+	Settled   bool   `json:"settled" expr:"settled"` // every lower() over it settled before repeat_max
+	Rule      string `json:"rule" expr:"rule"`
 }
 
 // Environment is where the results were measured.
@@ -244,6 +271,10 @@ type SegmentDelta struct {
 	// The runs' 95% confidence intervals of the stat (see RunResult.CI95).
 	BaselineCI95 *Interval `json:"baseline_ci95,omitempty"`
 	ValueCI95    *Interval `json:"value_ci95,omitempty"`
+	// MDEPct is the smallest change, in percent of the baseline's median
+	// over its trials, that the test could have found significant with
+	// these trials' spread and counts (see mde); nil when none could.
+	MDEPct *float64 `json:"mde_pct,omitempty"`
 }
 
 // A Comparison is one run against a baseline run at one stat.
@@ -266,6 +297,39 @@ type AssertionResult struct {
 	Passed  bool   `json:"passed"`
 	Skipped bool   `json:"skipped,omitempty"` // it names a run that -run left out
 	Detail  string `json:"detail"`
+	// Gates are the lower() verdicts the assertion took, in the order
+	// they were evaluated.
+	Gates []GateVerdict `json:"gates,omitempty"`
+}
+
+// A GateVerdict is one lower(a, b, segment, stat) as it was judged.
+type GateVerdict struct {
+	A       string `json:"a"`
+	B       string `json:"b"`
+	Segment string `json:"segment"`
+	Stat    string `json:"stat"`
+	Lower   bool   `json:"lower"`
+	TrialsA int    `json:"trials_a"` // the trials the verdict is over
+	TrialsB int    `json:"trials_b"`
+	// PValue is the two-sided Mann–Whitney U p-value; Alpha the level it
+	// was judged at (a look's share of α under repeat: auto).
+	PValue *float64 `json:"p_value,omitempty"`
+	Alpha  float64  `json:"alpha,omitempty"`
+	// MDEPct is the smallest change, in percent of a's median, that this
+	// test could have found at Alpha (see mde); nil when none could.
+	MDEPct *float64 `json:"mde_pct,omitempty"`
+	// Sequential is, when either run has repeat: auto, how the
+	// sequential rule settled the gate.
+	Sequential *SequentialVerdict `json:"sequential,omitempty"`
+}
+
+// A SequentialVerdict is where the sequential rule stopped.
+type SequentialVerdict struct {
+	Rule    string `json:"rule"`    // the plan: looks and each look's α
+	Look    int    `json:"look"`    // 1-based: the look that settled it (or the last taken)
+	Looks   int    `json:"looks"`   // looks the plan has
+	Settled bool   `json:"settled"` // false: the trials stopped before the rule settled (interrupted)
+	Why     string `json:"why,omitempty"`
 }
 
 // Results is everything one scenario run produced: the JSON of SPEC §7.
@@ -279,8 +343,9 @@ type Results struct {
 	Environment      Environment       `json:"environment"`
 	PercentileMethod string            `json:"percentile_method"`
 	TimeScale        float64           `json:"time_scale"`
-	Gate             *GateSettings     `json:"gate,omitempty"`          // how lower() and the comparisons decided
-	BaselineFile     string            `json:"baseline_file,omitempty"` // -baseline
+	Gate             *GateSettings     `json:"gate,omitempty"`           // how lower() and the comparisons decided
+	OutlierMethod    string            `json:"outlier_method,omitempty"` // how runs[].outliers are found
+	BaselineFile     string            `json:"baseline_file,omitempty"`  // -baseline
 	Runs             []RunResult       `json:"runs"`
 	Comparisons      []Comparison      `json:"comparisons"`
 	Assertions       []AssertionResult `json:"assertions"`

@@ -1,0 +1,54 @@
+package engine
+
+import (
+	"testing"
+)
+
+// TestRepeatAuto: a run with repeat: auto stops at the first look when
+// lower() finds a large difference, and takes repeat_max trials between
+// identical runs (which the rule must not find different).
+func TestRepeatAuto(t *testing.T) {
+	const src = `version: 1
+name: auto
+defaults: {files: 24, concurrency: 2, repeat: auto, repeat_max: 10}
+runs:
+  - name: slow
+    setup_sql:
+      - CREATE TRIGGER slow AFTER UPDATE ON files BEGIN SELECT length(randomblob(4000000)); END
+  - name: fast
+  - name: a
+    repeat_max: 6
+  - name: b
+    repeat_max: 6
+  - name: fixed
+    repeat: 3
+assertions:
+  - name: fast is faster
+    expr: lower(slow, fast, "db_total_ms", "p95")
+  - name: a and b alike
+    expr: not lower(a, b, "db_total_ms", "p95") and not lower(b, a, "db_total_ms", "p95")
+`
+	res, err := runSpec(t, parse(t, src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{"slow": 6, "fast": 6, "a": 6, "b": 6, "fixed": 3}
+	for _, r := range res.Runs {
+		if got := len(r.Trials); got != want[r.Name] {
+			t.Errorf("run %s: got %d trials, want %d", r.Name, got, want[r.Name])
+		}
+		if auto := r.AutoRepeat; (auto != nil) != r.RepeatAuto || auto != nil && auto.Trials != len(r.Trials) {
+			t.Errorf("run %s: got auto_repeat %+v, want one with its trial count when repeat: auto", r.Name, auto)
+		}
+	}
+	for _, a := range res.Assertions {
+		if !a.Passed {
+			t.Errorf("%s: failed: %s", a.Name, a.Detail)
+		}
+		for _, g := range a.Gates {
+			if g.Sequential == nil || !g.Sequential.Settled {
+				t.Errorf("%s: got gate %+v, want settled by the sequential rule", a.Name, g)
+			}
+		}
+	}
+}
