@@ -165,3 +165,11 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 		args = args[1:]
 	}
 }
+
+// printWarnings says what validate, plan and a run found about a spec
+// before running it that does not stop it, one line each.
+func printWarnings(stderr io.Writer, path string, warnings []string) {
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "%s: warning: %s\n", path, w)
+	}
+}

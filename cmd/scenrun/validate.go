@@ -34,7 +34,8 @@ func validate(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	if _, err := o.readBaseline(); err != nil {
+	prev, err := o.readBaseline()
+	if err != nil {
 		fmt.Fprintf(stderr, "scenrun: %v\n", err)
 		return exitUsage
 	}
@@ -50,6 +51,7 @@ func validate(args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		fmt.Fprintf(stdout, "%s: ok (%d runs, %d assertions)\n", path, len(spec.Runs), len(spec.Assertions))
+		printWarnings(stderr, path, engine.Warnings(spec, prev))
 	}
 	return code
 }

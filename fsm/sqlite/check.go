@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/scenrun/scenrun/fsm"
 )
@@ -112,4 +113,26 @@ func checkSeeded(ctx context.Context, dc any, w *fsm.Workload) error {
 		}
 	}
 	return nil
+}
+
+// UnknownPragmas returns the names among names that this SQLite does not
+// know (pragma_pragma_list), in order: what a run would fail on (exit 3),
+// said before it runs.
+func UnknownPragmas(ctx context.Context, names []string) ([]string, error) {
+	db, err := Open(ctx, fsm.Options{Path: ":memory:"})
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	var out []string
+	for _, n := range names {
+		var k int
+		if err := db.db.QueryRowContext(ctx, "SELECT count(*) FROM pragma_pragma_list WHERE name = ?", strings.ToLower(n)).Scan(&k); err != nil {
+			return nil, err
+		}
+		if k == 0 {
+			out = append(out, n)
+		}
+	}
+	return out, nil
 }
