@@ -106,7 +106,7 @@ func runTrial(ctx context.Context, run scenario.Run, profile scenario.Profile, w
 	out.pragmas = db.Effective()
 	// What a write costs with nothing contending, measured before the
 	// schema exists so that its WAL is not the trial's.
-	probes, err := db.Probe(ctx, probeWrites)
+	probes, err := db.Probe(ctx, probeWrites, cfg.Connection == "per_file")
 	if err != nil {
 		out.err = err
 		return out

@@ -35,8 +35,9 @@ type Store interface {
 	// connection, on a one-row table of its own (dropped afterwards): what a
 	// write costs when nothing contends for the lock, measured in the same
 	// trial as lock_wait_ms and the same way (from BEGIN until the UPDATE
-	// returned). The engine calls it before the workers start.
-	Probe(ctx context.Context, n int) ([]time.Duration, error)
+	// returned). With fresh, each write is on a new connection, as
+	// per_file's are. The engine calls it before the workers start.
+	Probe(ctx context.Context, n int, fresh bool) ([]time.Duration, error)
 	// Effective is each pragma of the Options with the value the database
 	// reports after applying it; nil for a database without pragmas.
 	Effective() []Pragma

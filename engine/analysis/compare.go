@@ -98,7 +98,7 @@ func Combine(trials []Measurement) Measurement {
 
 // waitingRatio is how many times an uncontended write's p95 a write's p95
 // must take under load for LockVerdict to say WAITING.
-const waitingRatio = 2
+const waitingRatio = 3
 
 // LockVerdict says whether the run's writes waited for the lock: WAITING
 // when the p95 of the per-write lock time (WriteLockMS) is at least

@@ -185,7 +185,7 @@ type Measurement struct {
 	// before the workers start. WriteLockMS is, per item, its lock_wait_ms
 	// divided by the write transactions it tried. LockVerdict compares the
 	// two p95s (LockWaitRatio): WAITING when writes under load take at
-	// least twice what an uncontended write takes, else CLEAN — unlike the
+	// least three times what an uncontended write takes, else CLEAN — unlike the
 	// reference's wal_contention, it tells waiting for the lock from the
 	// write's own work.
 	UncontendedWriteMS Stat    `json:"uncontended_write_ms" expr:"uncontended_write_ms"`

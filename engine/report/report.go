@@ -276,6 +276,20 @@ func resultColumns(res *analysis.Results) (identity, latency, outcome []resultCo
 			return run.WALContention
 		}},
 	}
+	// The verdict that tells waiting for the lock from the write's own
+	// work, beside the reference's contention verdict.
+	if slices.ContainsFunc(res.Runs, func(run analysis.RunResult) bool { return run.LockVerdict != "" }) {
+		latency = append(latency, resultColumn{header: "lock waits", cell: func(r *reportWriter, run *analysis.RunResult) string {
+			if run.LockVerdict == "" {
+				return ""
+			}
+			s := fmt.Sprintf("%s %s×", run.LockVerdict, analysis.FormatNum(run.LockWaitRatio))
+			if run.LockVerdict == "WAITING" {
+				return r.paint(s, sgrYellow)
+			}
+			return s
+		}})
+	}
 	if slices.ContainsFunc(res.Runs, func(run analysis.RunResult) bool { return run.Reads != nil }) {
 		latency = append(latency,
 			resultColumn{header: "read p95", right: true, ms: true, cell: func(_ *reportWriter, run *analysis.RunResult) string {

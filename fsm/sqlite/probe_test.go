@@ -12,16 +12,22 @@ import (
 func TestProbeLeavesNoTrace(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t, fsm.Options{}, 10)
-	ds, err := db.Probe(ctx, 8)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(ds) != 8 {
-		t.Fatalf("got %d timings, want 8", len(ds))
-	}
-	for i, d := range ds {
-		if d <= 0 {
-			t.Errorf("probe %d took %v", i, d)
+	for _, fresh := range []bool{false, true} {
+		before := db.Connects()
+		ds, err := db.Probe(ctx, 8, fresh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if opened := db.Connects() - before; fresh && opened < 8 || !fresh && opened > 1 {
+			t.Errorf("fresh %v: %d connections opened", fresh, opened)
+		}
+		if len(ds) != 8 {
+			t.Fatalf("got %d timings, want 8", len(ds))
+		}
+		for i, d := range ds {
+			if d <= 0 {
+				t.Errorf("probe %d took %v", i, d)
+			}
 		}
 	}
 	var n int
