@@ -13,12 +13,20 @@ import (
 	"github.com/scenrun/scenrun/engine/analysis"
 )
 
-// buildScenrun builds the real binary into a temporary directory.
+// buildScenrun returns a command that is scenrun itself: a script that
+// execs this test binary as scenrun's main (see TestMain), so the process
+// that gets the signals is the command's own, built with the same flags as
+// the tests (-race included), without a second build.
 func buildScenrun(t *testing.T) string {
 	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
 	bin := filepath.Join(t.TempDir(), "scenrun")
-	if b, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, b)
+	script := "#!/bin/sh\n" + asMainEnv + "=1 exec '" + self + "' \"$@\"\n"
+	if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
 	}
 	return bin
 }
