@@ -233,7 +233,11 @@ func (r *Runner) trial(ctx context.Context, s *analysis.RunTrials, k, n int, war
 	if out.err == nil && !warm && len(s.Errors) == 0 {
 		s.Errors = out.errors // reasons that did not fail the run: items a busy database stopped
 	}
-	if !warm && (out.err == nil || ctx.Err() == nil) && out.m.Segments.TotalWall.Count > 0 {
+	// A trial an interruption cut short still counts, marked: its figures
+	// are over the files that finished, and its integrity was checked, so
+	// the results say what the database holds.
+	if !warm && out.m.Segments.TotalWall.Count > 0 {
+		s.Interrupted = ctx.Err() != nil && out.m.Segments.TotalWall.Count < s.Run.Config.Files
 		s.Trials = append(s.Trials, out.m)
 		out.throughput.Trial = len(s.Trials)
 		s.Series = append(s.Series, out.throughput)

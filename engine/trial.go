@@ -198,6 +198,9 @@ func (t *trial) verdict(ctx context.Context, checkErr, closeErr error, integrity
 	switch {
 	case checkErr != nil:
 		return checkErr
+	case context.Cause(ctx) != nil && ctx.Err() != nil && integrity != "ok":
+		// Cut short, and what was committed is not sound: both are said.
+		return fmt.Errorf("%w; integrity: %s", context.Cause(ctx), integrity)
 	case context.Cause(ctx) != nil && ctx.Err() != nil:
 		return context.Cause(ctx)
 	case t.unhandled.Load() != nil:
@@ -323,9 +326,6 @@ func (t *trial) fail(i int, err error) {
 		t.errTexts = append(t.errTexts, name+": "+err.Error())
 	}
 }
-
-// errAPI is a simulated API call that failed.
-var errAPI = errors.New("simulated API error")
 
 // A busyStopError is an item that met a busy database on a step more often
 // than busy_retries allows: it stops at its last committed state and counts

@@ -20,6 +20,10 @@ type RunTrials struct {
 	DBPath  string           // the kept database, with keep_db
 	Series  []Throughput     // each counted trial's throughput series
 	Samples []LatencySamples // each counted trial's per-file samples
+
+	// Interrupted: the last counted trial was cut short by an
+	// interruption; its figures are over the files that finished.
+	Interrupted bool
 }
 
 // A Measured is everything a spec's runs measured, ready to be analysed.
@@ -99,6 +103,9 @@ func runResult(rt RunTrials) RunResult {
 		rr.CI95 = ci95(rt.Trials)
 	}
 	rr.Warnings = runWarnings(len(rt.Trials), rt.Run.Config.Repeat)
+	if rt.Interrupted {
+		rr.Warnings = append(rr.Warnings, fmt.Sprintf("trial %d was interrupted: its figures are over the files that finished before it", len(rt.Trials)))
+	}
 	if rt.Err != nil {
 		rr.Error = rt.Err.Error()
 	}
