@@ -1,8 +1,14 @@
 package main
 
 import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // TestIgnoredPragmaValueIsExit3: a value SQLite silently ignores would
@@ -20,6 +26,59 @@ func TestIgnoredPragmaValueIsExit3(t *testing.T) {
 			}
 			if res == nil || len(res.Runs) != 1 || !strings.Contains(res.Runs[0].Error, tc.want) || !strings.Contains(stderr, tc.want) {
 				t.Errorf("want %q in the run's error and on stderr; got stderr:\n%s", tc.want, stderr)
+			}
+		})
+	}
+}
+
+// slowSeedSpec's setup_sql makes seeding endless: a trigger on every insert
+// runs a recursive CTE that never ends, inside SQLite, where a cancelled
+// context does not reach.
+const slowSeedSpec = `version: 1
+name: stuck
+defaults: {files: 10, concurrency: 2}
+runs:
+  - name: stuck
+    setup_sql: ["CREATE TRIGGER slow AFTER INSERT ON files BEGIN SELECT (SELECT max(x) FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT x FROM c)); END"]
+`
+
+// TestSecondSignalExitsPromptly runs the real binary into a statement that
+// does not heed the first signal, signals it twice and wants exit 130 soon
+// after the second, whatever it was doing.
+func TestSecondSignalExitsPromptly(t *testing.T) {
+	bin := buildScenrun(t)
+	spec := writeSpec(t, slowSeedSpec)
+	for _, sigs := range [][]syscall.Signal{{syscall.SIGINT, syscall.SIGINT}, {syscall.SIGTERM, syscall.SIGTERM}, {syscall.SIGINT, syscall.SIGTERM}} {
+		t.Run(sigs[0].String()+" then "+sigs[1].String(), func(t *testing.T) {
+			tmp := t.TempDir()
+			cmd := exec.Command(bin, "-json", filepath.Join(t.TempDir(), "r.json"), "-no-progress", spec)
+			cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan struct{})
+			go func() { cmd.Wait(); close(done) }()
+			if !waitForDatabase(tmp, "stuck") {
+				cmd.Process.Kill()
+				<-done
+				t.Fatalf("the run never started; stderr %s", stderr.String())
+			}
+			time.Sleep(300 * time.Millisecond) // into the seeding
+			cmd.Process.Signal(sigs[0])
+			time.Sleep(200 * time.Millisecond)
+			cmd.Process.Signal(sigs[1])
+			// A behaviour bound: stuck, it would never exit.
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				cmd.Process.Kill()
+				<-done
+				t.Fatalf("still running 5 s after the second signal; stderr %s", stderr.String())
+			}
+			if code := cmd.ProcessState.ExitCode(); code != exitInterrupted {
+				t.Errorf("got exit %d, want %d; stderr %s", code, exitInterrupted, stderr.String())
 			}
 		})
 	}
