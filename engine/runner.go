@@ -209,6 +209,12 @@ func (r *Runner) Collect(ctx context.Context) (*analysis.Measured, []string) {
 // trial carries out trial k of n of s's run and adds what it measured to s.
 func (r *Runner) trial(ctx context.Context, s *analysis.RunTrials, k, n int, warm bool) {
 	profile := r.spec.Profiles[s.Run.Config.Profile]
+	run := s.Run
+	if warm {
+		// keep_db keeps the counted trials' databases, each reported; a
+		// warm-up's is not worth a file nobody is told about.
+		run.Config.KeepDB = false
+	}
 	var started func(*trial)
 	if r.opts.OnTrial != nil {
 		started = func(t *trial) {
@@ -218,12 +224,13 @@ func (r *Runner) trial(ctx context.Context, s *analysis.RunTrials, k, n int, war
 	}
 	var out trialOutcome
 	if r.opts.ProfileDir != "" && !warm {
-		out = r.profiledTrial(ctx, s.Run, k, n, profile, started)
+		out = r.profiledTrial(ctx, run, k, n, profile, started)
 	} else {
-		out = runTrial(ctx, s.Run, profile, r.spec.Workloads[s.Run.Config.Workload], r.opts.TimeScale, r.opts.TempDir, r.opts.WorkerCommand, started)
+		out = runTrial(ctx, run, profile, r.spec.Workloads[s.Run.Config.Workload], r.opts.TimeScale, r.opts.TempDir, r.opts.WorkerCommand, started)
 	}
 	if out.dbPath != "" {
 		s.DBPath = out.dbPath
+		s.DBPaths = append(s.DBPaths, out.dbPath)
 	}
 	s.Pragmas = out.pragmas
 	if out.err != nil && ctx.Err() == nil || out.err != nil && !warm {

@@ -2,9 +2,13 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 	"syscall"
 	"testing"
@@ -81,5 +85,49 @@ func TestSecondSignalExitsPromptly(t *testing.T) {
 				t.Errorf("got exit %d, want %d; stderr %s", code, exitInterrupted, stderr.String())
 			}
 		})
+	}
+}
+
+// TestKeepDBWithRepeatReportsEveryKeptDatabase: with repeat 3 and warmup 2,
+// each counted trial's database is kept and named (db_paths in the JSON,
+// one line each on stderr); the warm-ups' are removed, so nothing kept
+// goes unreported.
+func TestKeepDBWithRepeatReportsEveryKeptDatabase(t *testing.T) {
+	tmp, dir := t.TempDir(), t.TempDir()
+	spec, out := filepath.Join(dir, "spec.yaml"), filepath.Join(dir, "results.json")
+	src := "version: 1\nname: keep\ndefaults: {files: 10, concurrency: 2, keep_db: true, repeat: 3, warmup: 2}\nruns: [{name: r}]\n"
+	if err := os.WriteFile(spec, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"-json", out, "-no-progress", "-tmpdir", tmp, spec}, &stdout, &stderr, environ{}); code != exitOK {
+		t.Fatalf("got exit %d; stderr:\n%s", code, stderr.String())
+	}
+	var res struct {
+		Runs []struct {
+			DBPath  string   `json:"db_path"`
+			DBPaths []string `json:"db_paths"`
+		} `json:"runs"`
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatal(err)
+	}
+	kept, _ := filepath.Glob(filepath.Join(tmp, "scenrun-r-*", "scenrun.db"))
+	sort.Strings(kept)
+	got := slices.Sorted(slices.Values(res.Runs[0].DBPaths))
+	if len(kept) != 3 || !slices.Equal(got, kept) {
+		t.Errorf("got %d databases kept %v, db_paths %v; want the 3 counted trials' kept, each named", len(kept), kept, res.Runs[0].DBPaths)
+	}
+	if n := len(res.Runs[0].DBPaths); n > 0 && res.Runs[0].DBPath != res.Runs[0].DBPaths[n-1] {
+		t.Errorf("got db_path %q, want the last trial's %q", res.Runs[0].DBPath, res.Runs[0].DBPaths[n-1])
+	}
+	for _, p := range kept {
+		if !strings.Contains(stderr.String(), p) {
+			t.Errorf("kept %s, not named on stderr:\n%s", p, stderr.String())
+		}
 	}
 }

@@ -24,6 +24,9 @@ type RunTrials struct {
 	// Interrupted: the last counted trial was cut short by an
 	// interruption; its figures are over the files that finished.
 	Interrupted bool
+	// DBPaths are the kept databases, one per counted trial, with keep_db;
+	// DBPath is the last.
+	DBPaths []string
 }
 
 // A Measured is everything a spec's runs measured, ready to be analysed.
@@ -94,7 +97,7 @@ func Analyse(m *Measured, as *Assertions) *Results {
 // intervals and what a reader should know about them.
 func runResult(rt RunTrials) RunResult {
 	rr := RunResult{Name: rt.Run.Name, RunConfig: NewRunConfig(rt.Run.Config), Pragmas: rt.Pragmas, Trials: rt.Trials,
-		Errors: rt.Errors, DBPath: rt.DBPath, LatencyCDF: NewLatencyCDF(rt.Samples), Throughput: rt.Series}
+		Errors: rt.Errors, DBPath: rt.DBPath, DBPaths: rt.DBPaths, LatencyCDF: NewLatencyCDF(rt.Samples), Throughput: rt.Series}
 	if rr.Trials == nil {
 		rr.Trials = []Measurement{}
 	}

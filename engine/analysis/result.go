@@ -202,6 +202,9 @@ type RunResult struct {
 	Errors   []string                       `json:"errors,omitempty" expr:"errors"`     // the first file errors, with SQLite's text
 	DBPath   string                         `json:"db_path,omitempty" expr:"db_path"`   // with keep_db
 	Warnings []string                       `json:"warnings,omitempty" expr:"warnings"` // e.g. too few trials for significance
+	// DBPaths, with keep_db, are every counted trial's kept database in
+	// trial order (warm-ups' are not kept); DBPath is the last of them.
+	DBPaths []string `json:"db_paths,omitempty" expr:"db_paths"`
 	// For the HTML report's charts (series.go): the lock-wait and
 	// db-total distributions over the counted trials, and each counted
 	// trial's transitions per interval.
