@@ -77,3 +77,25 @@ runs:
 		})
 	}
 }
+
+// TestCalibrateAtHighConcurrency: `scenrun plan` calibrates with the run's
+// own busy handling, so a busy database at 200 per_worker connections (and
+// a 1 ms busy_timeout) is measured there as in the run, not a failed plan.
+func TestCalibrateAtHighConcurrency(t *testing.T) {
+	spec := parse(t, `
+version: 1
+name: plan
+defaults: {files: 400, concurrency: 200, connection: per_worker, pragmas: {busy_timeout: 1}}
+runs:
+  - name: deferred
+  - name: immediate
+    txlock: immediate
+`)
+	cal, err := Calibrate(context.Background(), spec.Runs, spec.Profiles, spec.Workloads, t.TempDir(), nil)
+	if err != nil {
+		t.Fatalf("got %v, want the calibration to complete", err)
+	}
+	if len(cal.Points) != 2 {
+		t.Errorf("got %d calibration points, want 2", len(cal.Points))
+	}
+}
