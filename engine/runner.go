@@ -212,6 +212,12 @@ func (r *Runner) Collect(ctx context.Context) (*analysis.Measured, []string) {
 // trial carries out trial k of n of s's run and adds what it measured to s.
 func (r *Runner) trial(ctx context.Context, s *analysis.RunTrials, k, n int, warm bool) {
 	profile := r.spec.Profiles[s.Run.Config.Profile]
+	run := s.Run
+	if warm {
+		// keep_db keeps the counted trials' databases, each reported; a
+		// warm-up's is not worth a file nobody is told about.
+		run.Config.KeepDB = false
+	}
 	var started func(*trial)
 	if r.opts.OnTrial != nil {
 		started = func(t *trial) {
@@ -221,12 +227,13 @@ func (r *Runner) trial(ctx context.Context, s *analysis.RunTrials, k, n int, war
 	}
 	var out trialOutcome
 	if r.opts.ProfileDir != "" && !warm {
-		out = r.profiledTrial(ctx, s.Run, k, n, profile, started)
+		out = r.profiledTrial(ctx, run, k, n, profile, started)
 	} else {
-		out = runTrial(ctx, s.Run, profile, r.spec.Workloads[s.Run.Config.Workload], r.opts.TimeScale, r.opts.TempDir, r.opts.WorkerCommand, started)
+		out = runTrial(ctx, run, profile, r.spec.Workloads[s.Run.Config.Workload], r.opts.TimeScale, r.opts.TempDir, r.opts.WorkerCommand, started)
 	}
 	if out.dbPath != "" {
 		s.DBPath = out.dbPath
+		s.DBPaths = append(s.DBPaths, out.dbPath)
 	}
 	s.Pragmas = out.pragmas
 	if out.err != nil && ctx.Err() == nil || out.err != nil && !warm {
@@ -236,7 +243,11 @@ func (r *Runner) trial(ctx context.Context, s *analysis.RunTrials, k, n int, war
 	if out.err == nil && !warm && len(s.Errors) == 0 {
 		s.Errors = out.errors // reasons that did not fail the run: items a busy database stopped
 	}
-	if !warm && (out.err == nil || ctx.Err() == nil) && out.m.Segments.TotalWall.Count > 0 {
+	// A trial an interruption cut short still counts, marked: its figures
+	// are over the files that finished, and its integrity was checked, so
+	// the results say what the database holds.
+	if !warm && out.m.Segments.TotalWall.Count > 0 {
+		s.Interrupted = ctx.Err() != nil && out.m.Segments.TotalWall.Count < s.Run.Config.Files
 		s.Trials = append(s.Trials, out.m)
 		out.throughput.Trial = len(s.Trials)
 		s.Series = append(s.Series, out.throughput)

@@ -208,6 +208,9 @@ func (t *trial) verdict(ctx context.Context, checkErr, closeErr error, integrity
 	switch {
 	case checkErr != nil:
 		return checkErr
+	case context.Cause(ctx) != nil && ctx.Err() != nil && integrity != "ok":
+		// Cut short, and what was committed is not sound: both are said.
+		return fmt.Errorf("%w; integrity: %s", context.Cause(ctx), integrity)
 	case context.Cause(ctx) != nil && ctx.Err() != nil:
 		return context.Cause(ctx)
 	case t.unhandled.Load() != nil:

@@ -163,9 +163,21 @@ func (p *parser) pragmas(r report, n *yaml.Node) ([]fsm.Pragma, bool) {
 			ok = false
 			continue
 		}
-		out = append(out, fsm.Pragma{Name: kv.name, Value: v.Value})
+		pr := fsm.Pragma{Name: kv.name, Value: v.Value}
+		if !pr.OneValue() {
+			r(v, pragmaValueMsg(pr))
+			ok = false
+			continue
+		}
+		out = append(out, pr)
 	}
 	return out, ok
+}
+
+// pragmaValueMsg says why p's value is refused: it is pasted into `PRAGMA
+// name = value`, so it must be one value, not a statement's worth.
+func pragmaValueMsg(p fsm.Pragma) string {
+	return fmt.Sprintf("pragmas: %s: want one value (a number, a name or a 'quoted string'), got %s", p.Name, quote(p.Value))
 }
 
 // mergePragmas lays over on top of base: a pragma in both keeps its place in
@@ -331,6 +343,10 @@ func (p *parser) parseSet(s string, c Config) (setOp, bool) {
 		v := setValue(value, false)
 		if isNull(v) || v.Kind != yaml.ScalarNode {
 			r(nil, fmt.Sprintf("pragmas: %s: want a value, got %s", name, describe(v)))
+			return setOp{}, false
+		}
+		if pr := (fsm.Pragma{Name: name, Value: v.Value}); !pr.OneValue() {
+			r(nil, pragmaValueMsg(pr))
 			return setOp{}, false
 		}
 		return setOp{src: s, pragma: name, val: v}, true

@@ -9,6 +9,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -19,7 +21,10 @@ import (
 func main() {
 	// SIGHUP (the terminal went away) stops a run as SIGINT and SIGTERM do:
 	// the results so far are written, the temporary databases removed.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	ctx, stop := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	go insist(sigs, stop, os.Stderr)
 	// A closed stdout or stderr (scenrun spec.yaml | head) must not kill the
 	// run: with SIGPIPE caught, a write to it fails with EPIPE instead, and
 	// the run goes on to write its results (see printFailed). The channel is
@@ -44,4 +49,23 @@ func main() {
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, env)
 	stop()
 	os.Exit(code)
+}
+
+// insist cancels the run at the first signal and ends the process at a
+// second SIGINT or SIGTERM, whatever it is doing: a statement inside SQLite
+// (a slow trigger while seeding) or validating a huge spec does not heed a
+// cancelled context, and a user who asks twice means now. Nothing more is
+// written and the trial's temporary database is left behind: removing it
+// could wait on the very work being abandoned. A repeated SIGHUP is the
+// terminal, not the user, and does not count.
+func insist(sigs <-chan os.Signal, cancel context.CancelFunc, stderr io.Writer) {
+	<-sigs
+	cancel()
+	for sig := range sigs {
+		if sig == syscall.SIGHUP {
+			continue
+		}
+		fmt.Fprintf(stderr, "scenrun: %v again: exiting now; a temporary database may be left in the temporary directory (scenrun-*)\n", sig)
+		os.Exit(exitInterrupted)
+	}
 }

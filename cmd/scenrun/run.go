@@ -216,7 +216,12 @@ func runOne(ctx context.Context, r *engine.Runner, disp *progressDisplay, c *con
 		}
 	}
 	for _, run := range res.Runs {
-		if run.DBPath != "" {
+		switch {
+		case len(run.DBPaths) > 1:
+			for k, p := range run.DBPaths {
+				fmt.Fprintf(stderr, "kept database of %s (trial %d): %s\n", run.Name, k+1, p)
+			}
+		case run.DBPath != "":
 			fmt.Fprintf(stderr, "kept database of %s: %s\n", run.Name, run.DBPath)
 		}
 	}

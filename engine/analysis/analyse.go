@@ -20,6 +20,13 @@ type RunTrials struct {
 	DBPath  string           // the kept database, with keep_db
 	Series  []Throughput     // each counted trial's throughput series
 	Samples []LatencySamples // each counted trial's per-file samples
+
+	// Interrupted: the last counted trial was cut short by an
+	// interruption; its figures are over the files that finished.
+	Interrupted bool
+	// DBPaths are the kept databases, one per counted trial, with keep_db;
+	// DBPath is the last.
+	DBPaths []string
 }
 
 // A Measured is everything a spec's runs measured, ready to be analysed.
@@ -90,7 +97,7 @@ func Analyse(m *Measured, as *Assertions) *Results {
 // intervals and what a reader should know about them.
 func runResult(rt RunTrials, gate scenario.Gate) RunResult {
 	rr := RunResult{Name: rt.Run.Name, RunConfig: NewRunConfig(rt.Run.Config), Pragmas: rt.Pragmas, Trials: rt.Trials,
-		Errors: rt.Errors, DBPath: rt.DBPath, LatencyCDF: NewLatencyCDF(rt.Samples), Throughput: rt.Series}
+		Errors: rt.Errors, DBPath: rt.DBPath, DBPaths: rt.DBPaths, LatencyCDF: NewLatencyCDF(rt.Samples), Throughput: rt.Series}
 	if rr.Trials == nil {
 		rr.Trials = []Measurement{}
 	}
@@ -108,6 +115,9 @@ func runResult(rt RunTrials, gate scenario.Gate) RunResult {
 	}
 	if n := outlierNote(rr.Outliers); n != "" {
 		rr.Warnings = append(rr.Warnings, n)
+	}
+	if rt.Interrupted {
+		rr.Warnings = append(rr.Warnings, fmt.Sprintf("trial %d was interrupted: its figures are over the files that finished before it", len(rt.Trials)))
 	}
 	if rt.Err != nil {
 		rr.Error = rt.Err.Error()

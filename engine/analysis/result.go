@@ -223,6 +223,9 @@ type RunResult struct {
 	// AutoRepeat is, with repeat: auto, how many trials the run took and
 	// by which rule.
 	AutoRepeat *AutoRepeat `json:"auto_repeat,omitempty" expr:"auto_repeat"`
+	// DBPaths, with keep_db, are every counted trial's kept database in
+	// trial order (warm-ups' are not kept); DBPath is the last of them.
+	DBPaths []string `json:"db_paths,omitempty" expr:"db_paths"`
 	// For the HTML report's charts (series.go): the lock-wait and
 	// db-total distributions over the counted trials, and each counted
 	// trial's transitions per interval.

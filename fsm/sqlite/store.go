@@ -48,8 +48,9 @@ func (c connector) Driver() driver.Driver                        { return c.drv 
 
 // Open opens (creating if needed) the database at opts.Path. It checks every
 // pragma name against SQLite's pragma_list, applies the pragmas and connect
-// SQL on every new connection, and reads the pragmas back: it fails unless
-// journal_mode really is wal when wal was asked for.
+// SQL on every new connection, and reads the pragmas back: it fails when a
+// pragma reads back other than asked (SQLite ignores a value it does not
+// take: `journal_mode = wall`), except those in readBackDiffers.
 func Open(ctx context.Context, opts fsm.Options) (*DB, error) {
 	switch opts.TxLock {
 	case "":
@@ -94,6 +95,12 @@ func fileURI(path, txlock string) string {
 // setup applies the pragmas and connect SQL to a new connection.
 func setup(c *sqlite3.SQLiteConn, opts fsm.Options) error {
 	for _, p := range opts.Pragmas {
+		// The value is pasted into the statement, so it must be one value:
+		// `normal; ATTACH …` would run the ATTACH too (the spec refuses it
+		// already; this holds for any caller).
+		if !p.OneValue() {
+			return fmt.Errorf("pragma %s: want one value (a number, a name or a 'quoted string'), got %q", p.Name, p.Value)
+		}
 		stmt := fmt.Sprintf("PRAGMA %s = %s", p.Name, p.Value)
 		if _, err := c.Exec(stmt, nil); err != nil {
 			return &fsm.SQLError{Stmt: stmt, Err: err}
@@ -137,6 +144,9 @@ func (d *DB) check(ctx context.Context) error {
 		}
 		if strings.EqualFold(p.Name, "journal_mode") && strings.EqualFold(p.Value, "wal") && !strings.EqualFold(v, "wal") {
 			return fmt.Errorf("journal_mode is %q after asking for wal", v)
+		}
+		if !readBackDiffers[strings.ToLower(p.Name)] && v != "" && !sameValue(p.Name, p.Value, v) {
+			return fmt.Errorf("pragma %s: asked for %q, SQLite reports %q (SQLite ignores a value it does not take)", p.Name, p.Value, v)
 		}
 		d.effective = append(d.effective, fsm.Pragma{Name: p.Name, Value: v})
 	}
