@@ -32,7 +32,10 @@ lint:
 
 # The engine against the raw limit of SQLite from Go and, for every
 # connection mode at c=1, 10 and 50, against its hand-written twin, in
-# alternating repetitions (cmd/scenbench; BENCHFLAGS=-reps 15 for more).
+# alternating repetitions (cmd/scenbench; BENCHFLAGS=-reps 15 for more);
+# then the read-then-write workload (per_file, pool, single_writer) and, when
+# SCENRUN_POSTGRES_URL is set, the PostgreSQL pool (skipped, and said so,
+# without a server). BENCHFLAGS='-run jobs' measures only those matching.
 # About a minute and a half on two idle cores. The A/A false-positive check
 # is its own target (make aa, three minutes more): run together they
 # overran the bench's five minutes on a busy machine.

@@ -3,7 +3,9 @@
 // making the same state changes on one connection (the raw limit), and for
 // every connection mode at concurrency 1, 10 and 50 scenrun's engine and
 // the mode's twin, a hand-written program doing the same work with the same
-// connection pattern (twins.go), each engine run next to its twin's. It
+// connection pattern (twins.go), each engine run next to its twin's; the
+// same for the read-then-write workload of SPEC §9 (twins_jobs.go) and, when
+// $SCENRUN_POSTGRES_URL names a server, PostgreSQL's pool (twins_pg.go). It
 // prints each one's transitions per second, the engine's ratio to its twin
 // and every variant's ratio to the raw loop, each the median of the ratios
 // of the same repetition, so drift of a busy machine hits both sides of a
@@ -51,6 +53,8 @@ type variant struct {
 	Name        string `json:"name"`
 	Kind        string `json:"kind"` // raw, twin or engine
 	Connection  string `json:"connection,omitempty"`
+	Workload    string `json:"workload,omitempty"` // "" is files; jobs is the read-then-write workload
+	Database    string `json:"database,omitempty"` // "" is sqlite
 	Concurrency int    `json:"concurrency"`
 	Files       int    `json:"files"`
 	Twin        string `json:"twin,omitempty"` // an engine variant's twin
@@ -97,6 +101,7 @@ type benchReport struct {
 	RawLimit    string               `json:"raw_limit"`
 	Pragmas     string               `json:"pragmas"`
 	Variants    []*measured          `json:"variants"`
+	Skipped     []string             `json:"skipped,omitempty"` // variants not run, and why
 	Targets     []target             `json:"targets"`
 }
 
@@ -130,10 +135,27 @@ func filesScale(mode string, c int) float64 {
 	return 1
 }
 
+// jobsModes are the connection modes with a read-then-write twin.
+func jobsModes() []string { return []string{"per_file", "pool", "single_writer"} }
+
+// jobsScale is filesScale for the read-then-write workload: two writes an
+// item instead of three, so half as many items again for as long a run.
+func jobsScale(mode string, c int) float64 { return 1.5 * filesScale(mode, c) }
+
+// pgScale is how many times -files the PostgreSQL pool runs: a write there
+// is a few round trips to the server, slower than SQLite's in-process one.
+func pgScale(c int) float64 {
+	if c == 1 {
+		return 0.5
+	}
+	return 2
+}
+
 // variants lists what the bench measures, in order: the raw loops, then
 // each mode's twin and engine variant at each concurrency (the twin first),
+// then the read-then-write workload's, then with pg the PostgreSQL pool's,
 // then with extra the wal_autocheckpoint=0 lines.
-func variants(extra bool) []variant {
+func variants(extra, pg bool) []variant {
 	vs := []variant{
 		{Name: "raw", Kind: "raw", Concurrency: 1, RawMode: "driver", raw: sqlite.RawDriver, Note: "the raw limit: driver statements, BEGIN/UPDATE/COMMIT, one connection"},
 		{Name: "raw_database_sql", Kind: "raw", Concurrency: 1, RawMode: "database/sql", raw: sqlite.RawSQL, Note: "the same loop written with database/sql BeginTx/Stmt/Commit"},
@@ -141,6 +163,16 @@ func variants(extra bool) []variant {
 	for _, mode := range benchModes() {
 		for _, c := range benchConcurrency() {
 			vs = append(vs, pair(mode, c, false, filesScale(mode, c))...)
+		}
+	}
+	for _, mode := range jobsModes() {
+		for _, c := range benchConcurrency() {
+			vs = append(vs, withWorkload(pair(mode, c, false, jobsScale(mode, c)), "jobs", "")...)
+		}
+	}
+	if pg {
+		for _, c := range benchConcurrency() {
+			vs = append(vs, withWorkload(pair("pool", c, false, pgScale(c)), "", "postgres")...)
 		}
 	}
 	if extra {
@@ -162,6 +194,44 @@ func pair(mode string, c int, nockpt bool, scale float64) []variant {
 		{Name: "twin_" + name, Kind: "twin", Connection: mode, Concurrency: c, NoCkpt: nockpt, Note: note, scale: scale},
 		{Name: name, Kind: "engine", Connection: mode, Concurrency: c, Twin: "twin_" + name, NoCkpt: nockpt, Note: note, scale: scale},
 	}
+}
+
+// withWorkload sets a pair's workload and database, and prefixes its names
+// with them ("jobs_", "pg_").
+func withWorkload(vs []variant, workload, database string) []variant {
+	prefix := workload + "_"
+	if database == "postgres" {
+		prefix = "pg_"
+	}
+	for i := range vs {
+		v := &vs[i]
+		v.Workload, v.Database = workload, database
+		v.Name = strings.Replace(v.Name, v.Connection, prefix+v.Connection, 1)
+		if v.Twin != "" {
+			v.Twin = strings.Replace(v.Twin, v.Connection, prefix+v.Connection, 1)
+		}
+	}
+	return vs
+}
+
+// label is v's mode column in the table: its connection mode, after its
+// workload or database when not the files workload on SQLite.
+func (v variant) label() string {
+	switch {
+	case v.Database == "postgres":
+		return "postgres " + v.Connection
+	case v.Workload != "":
+		return v.Workload + " " + v.Connection
+	}
+	return v.Connection
+}
+
+// steps is how many writes an item of v's workload makes.
+func (v variant) steps() int {
+	if v.Workload == "jobs" {
+		return len(jobsSteps)
+	}
+	return len(twinSteps)
 }
 
 // selectVariants keeps the variants whose name matches re, with what their
@@ -291,8 +361,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	rep := &benchReport{StartedAt: time.Now().UTC(), Environment: engine.NewEnvironment("scenbench"), LoadBefore: loadavg(),
 		Files: *files, Reps: *reps, RawLimit: "raw", Pragmas: pragmas}
-	rep.Variants = selectVariants(variants(*extra), re, *files)
-	b := bench{tmp: *tmp}
+	pgURL := os.Getenv(pgURLEnv)
+	rep.Variants = selectVariants(variants(*extra, pgURL != ""), re, *files)
+	if pgURL == "" {
+		rep.Skipped = append(rep.Skipped, "pg_pool_c1, pg_pool_c10, pg_pool_c50 and their twins: "+pgURLEnv+" is not set (fsm/postgres/testdata/pgserver.sh starts a server)")
+		fmt.Fprintf(stderr, "scenbench: skipping the PostgreSQL variants: %s is not set\n", pgURLEnv)
+	}
+	b := bench{tmp: *tmp, pgURL: pgURL}
 	fmt.Fprintf(stderr, "scenbench: %d variants × %d repetitions, %d files each (× the files column's scale); load %s\n", len(rep.Variants), *reps, *files, rep.LoadBefore)
 	for r := range *reps {
 		tps := make([]float64, len(rep.Variants))
@@ -339,18 +414,24 @@ func indexOf(ms []*measured, name string) int {
 }
 
 type bench struct {
-	tmp string
+	tmp   string
+	pgURL string // the PostgreSQL server, "" for none
 }
 
 // measure runs one repetition of m and returns its transitions per second.
 func (b bench) measure(ctx context.Context, m *measured) (float64, error) {
 	switch m.Kind {
 	case "twin":
-		var pragmas []string
-		if m.NoCkpt {
-			pragmas = []string{"PRAGMA wal_autocheckpoint = 0"}
+		var res twinResult
+		var err error
+		switch {
+		case m.Database == "postgres":
+			res, err = runPGTwin(ctx, b.pgURL, m.Files, m.Concurrency)
+		case m.Workload == "jobs":
+			res, err = runJobsTwin(ctx, b.tmp, m.Connection, m.Files, m.Concurrency)
+		default:
+			res, err = b.filesTwin(ctx, m)
 		}
-		res, err := runTwin(ctx, b.tmp, m.Connection, m.Files, m.Concurrency, pragmas)
 		if err != nil {
 			return 0, err
 		}
@@ -377,31 +458,48 @@ func (b bench) measure(ctx context.Context, m *measured) (float64, error) {
 	return b.scenario(ctx, m)
 }
 
+// filesTwin runs the files workload's twin of m's connection mode.
+func (b bench) filesTwin(ctx context.Context, m *measured) (twinResult, error) {
+	var pragmas []string
+	if m.NoCkpt {
+		pragmas = []string{"PRAGMA wal_autocheckpoint = 0"}
+	}
+	return runTwin(ctx, b.tmp, m.Connection, m.Files, m.Concurrency, pragmas)
+}
+
 // scenario runs m as a whole scenario, as scenrun would: parse the spec,
 // compile its assertion, run, render the table and write the JSON. The
 // fixed cost is all of that but the state changes (the run's elapsed
 // time).
 func (b bench) scenario(ctx context.Context, m *measured) (float64, error) {
-	pr := pragmas
+	pr := "  pragmas: {" + pragmas
 	if m.NoCkpt {
 		pr += ", wal_autocheckpoint: 0"
 	}
+	pr += "}\n"
+	workloads := ""
+	switch {
+	case m.Database == "postgres":
+		pr = "  database: postgres\n" // the server of $SCENRUN_POSTGRES_URL; pragmas are SQLite's
+	case m.Workload == "jobs":
+		pr += "  workload: jobs\n  txlock: immediate\n"
+		workloads = "workloads:\n" + jobsWorkloadYAML
+	}
 	spec := fmt.Sprintf(`version: 1
 name: bench-%s
-defaults:
+%sdefaults:
   files: %d
   concurrency: %d
   profile: zero
   connection: %s
   pool_size: %d
   batch_size: %d
-  pragmas: {%s}
-runs:
+%sruns:
   - name: %s
 assertions:
-  - name: every file indexed, nothing lost
-    expr: all(runs, .indexed == .files && .integrity == "ok" && .transitions == 3 * .files)
-`, strings.ReplaceAll(m.Name, "_", "-"), m.Files, m.Concurrency, m.Connection, poolSize, batchSize, pr, m.Name)
+  - name: every item done, nothing lost
+    expr: all(runs, .indexed == .files && .integrity == "ok" && .transitions == %d * .files)
+`, strings.ReplaceAll(m.Name, "_", "-"), workloads, m.Files, m.Concurrency, m.Connection, poolSize, batchSize, pr, m.Name, m.steps())
 	dir, err := os.MkdirTemp(b.tmp, "scenbench-")
 	if err != nil {
 		return 0, err
@@ -516,7 +614,7 @@ func printReport(w io.Writer, rep *benchReport) {
 		if m.Kind != "engine" {
 			continue
 		}
-		mode := m.Connection
+		mode := m.label()
 		if m.NoCkpt {
 			mode += " (nockpt)"
 		}
@@ -536,6 +634,11 @@ func printReport(w io.Writer, rep *benchReport) {
 	tw.Flush()
 	fmt.Fprintln(w, "\nratio: median over repetitions of (engine ÷ its twin of the same repetition); raw ratio: the same ÷ raw (*_nockpt lines ÷ raw_nockpt).")
 	fmt.Fprintln(w, "A twin is the mode's work hand-written with database/sql (cmd/scenbench/twins.go); tps are transitions per second, medians.")
+	fmt.Fprintln(w, "jobs lines: the read-then-write workload (SPEC §9's claim: BEGIN IMMEDIATE, SELECT version, UPDATE … WHERE version = ?, COMMIT; then finish), txlock immediate.")
+	fmt.Fprintln(w, "postgres lines: the files workload on PostgreSQL (read committed), the twin written with pgx; the server's round trips are in both.")
+	for _, s := range rep.Skipped {
+		fmt.Fprintf(w, "skipped: %s\n", s)
+	}
 	fmt.Fprintln(w, "nockpt lines run with wal_autocheckpoint=0: they show what checkpoints cost, they are not a fair configuration.")
 	if len(low) > 0 {
 		fmt.Fprintf(w, "engine below %.2f of its twin: %s\n", lowTwinRatio, strings.Join(low, ", "))

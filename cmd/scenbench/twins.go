@@ -224,10 +224,10 @@ func (c *twinConn) close() error {
 	return c.conn.Close()
 }
 
-// workers runs n workers, each calling file for the files it claims (the
+// workers runs n workers (numbered 0 … n−1, as the engine's :worker), each calling file for the files it claims (the
 // next one not yet claimed), and returns how long they took together. The
 // first error stops every worker before its next file.
-func workers(ctx context.Context, n, files int, setup func(ctx context.Context) (file func(i int) error, done func() error, err error)) (time.Duration, error) {
+func workers(ctx context.Context, n, files int, setup func(ctx context.Context, worker int) (file func(i int) error, done func() error, err error)) (time.Duration, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var next atomic.Int64
@@ -236,7 +236,7 @@ func workers(ctx context.Context, n, files int, setup func(ctx context.Context) 
 	start := time.Now()
 	for w := range n {
 		wg.Go(func() {
-			file, done, err := setup(ctx)
+			file, done, err := setup(ctx, w)
 			if err == nil {
 				for ctx.Err() == nil {
 					i := int(next.Add(1) - 1)
@@ -270,7 +270,7 @@ func noop() error { return nil }
 func perFileTwin(ctx context.Context, db *sql.DB, files, n int, pragmas []string) (time.Duration, int, error) {
 	db.SetMaxIdleConns(0) // a closed connection is closed, not kept for the next file
 	var committed atomic.Int64
-	elapsed, err := workers(ctx, n, files, func(ctx context.Context) (func(int) error, func() error, error) {
+	elapsed, err := workers(ctx, n, files, func(ctx context.Context, _ int) (func(int) error, func() error, error) {
 		return func(i int) error {
 			c, err := openTwinConn(ctx, db, pragmas)
 			if err != nil {
@@ -293,7 +293,7 @@ func perFileTwin(ctx context.Context, db *sql.DB, files, n int, pragmas []string
 func perWorkerTwin(ctx context.Context, db *sql.DB, files, n int, pragmas []string) (time.Duration, int, error) {
 	db.SetMaxIdleConns(0) // a finished worker's connection is not handed to a later one
 	var committed atomic.Int64
-	elapsed, err := workers(ctx, n, files, func(ctx context.Context) (func(int) error, func() error, error) {
+	elapsed, err := workers(ctx, n, files, func(ctx context.Context, _ int) (func(int) error, func() error, error) {
 		c, err := openTwinConn(ctx, db, pragmas)
 		if err != nil {
 			return nil, nil, err
@@ -321,7 +321,7 @@ func sharedTwin(ctx context.Context, db *sql.DB, files, n int, pragmas []string)
 	defer c.close()
 	var mu sync.Mutex
 	committed := 0
-	elapsed, err := workers(ctx, n, files, func(context.Context) (func(int) error, func() error, error) {
+	elapsed, err := workers(ctx, n, files, func(context.Context, int) (func(int) error, func() error, error) {
 		return func(i int) error {
 			for k := range twinSteps {
 				mu.Lock()
@@ -353,7 +353,7 @@ func poolTwin(ctx context.Context, db *sql.DB, files, n int, pragmas []string) (
 		pool <- c
 	}
 	var committed atomic.Int64
-	elapsed, err := workers(ctx, n, files, func(context.Context) (func(int) error, func() error, error) {
+	elapsed, err := workers(ctx, n, files, func(context.Context, int) (func(int) error, func() error, error) {
 		return func(i int) error {
 			for k := range twinSteps {
 				c := <-pool
@@ -416,7 +416,7 @@ func singleWriterTwin(ctx context.Context, db *sql.DB, files, n int, pragmas []s
 			}
 		}
 	}()
-	elapsed, err := workers(ctx, n, files, func(context.Context) (func(int) error, func() error, error) {
+	elapsed, err := workers(ctx, n, files, func(context.Context, int) (func(int) error, func() error, error) {
 		done := make(chan error, 1)
 		return func(i int) error {
 			for k := range twinSteps {

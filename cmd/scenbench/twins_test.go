@@ -8,8 +8,10 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
+	"github.com/scenrun/scenrun/fsm/postgres/pgtest"
 	"github.com/scenrun/scenrun/scenario"
 )
 
@@ -180,7 +182,7 @@ func TestRecordRatios(t *testing.T) {
 // TestScheduleKeepsPairsAdjacent: every variant once a repetition, each
 // engine variant right next to its twin, the pair's order alternating.
 func TestScheduleKeepsPairsAdjacent(t *testing.T) {
-	ms := selectVariants(variants(true), regexp.MustCompile(""), 100)
+	ms := selectVariants(variants(true, true), regexp.MustCompile(""), 100)
 	for r := range 4 {
 		order := schedule(ms, r)
 		if got := slices.Sorted(slices.Values(order)); !slices.Equal(got, seq(len(ms))) {
@@ -217,7 +219,7 @@ func seq(n int) []int {
 // TestBenchJSONShape checks the JSON of SPEC §11 on fixed figures: every
 // variant's fields, and an engine variant's twin and ratio to it.
 func TestBenchJSONShape(t *testing.T) {
-	ms := selectVariants(variants(false), regexp.MustCompile("^shared_c10$"), 8)
+	ms := selectVariants(variants(false, false), regexp.MustCompile("^shared_c10$"), 8)
 	for range 2 {
 		tps := make([]float64, len(ms))
 		for i := range tps {
@@ -267,5 +269,144 @@ func TestBenchJSONShape(t *testing.T) {
 	}
 	if tps := eng["transitions_per_second"].([]any); len(tps) != 2 || tps[0] != 300.0 {
 		t.Errorf("engine transitions_per_second: got %v, want [300 300]", tps)
+	}
+}
+
+// TestJobsTwinSQLIsTheSpecs holds the read-then-write twins' statements to
+// the workload the engine runs (jobsWorkloadYAML), parsed as a spec.
+func TestJobsTwinSQLIsTheSpecs(t *testing.T) {
+	spec := "version: 1\nname: jobs\nworkloads:\n" + jobsWorkloadYAML + "defaults: {workload: jobs, profile: zero}\nruns: [{name: r}]\n"
+	s, err := scenario.Parse("jobs.yaml", []byte(spec), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := s.Workloads["jobs"]
+	if w == nil {
+		t.Fatalf("no jobs workload in %v", s.Workloads)
+	}
+	if got, want := w.Schema[""].Text, jobsSchema; strings.TrimSpace(got) != want {
+		t.Errorf("schema:\ngot  %q\nwant %q", got, want)
+	}
+	if len(w.Steps) != len(jobsSteps) {
+		t.Fatalf("workload has %d steps, twins %d", len(w.Steps), len(jobsSteps))
+	}
+	for k, st := range w.Steps {
+		tw := jobsSteps[k]
+		if got, want := [3]string{tw.name, tw.from, tw.to}, [3]string{st.Name, st.From, st.To}; got != want {
+			t.Errorf("step %d: got %v, want %v", k, got, want)
+		}
+		var got []string
+		for _, q := range st.SQL {
+			got = append(got, numbered(q))
+		}
+		if !slices.Equal(got, tw.sql) {
+			t.Errorf("step %s:\ngot  %q\nwant %q", st.Name, got, tw.sql)
+		}
+	}
+	if got, want := jobsSeed, numbered(w.Seed); got != want {
+		t.Errorf("seed:\ngot  %s\nwant %s", got, want)
+	}
+}
+
+// TestJobsTwinsCommitTwoWritesPerJob runs every read-then-write twin small
+// and reads the database back: every job done at version 2, claimed by a
+// worker, finished, and the twin's count of committed writes 2 a job.
+func TestJobsTwinsCommitTwoWritesPerJob(t *testing.T) {
+	const items = 23
+	for _, mode := range jobsModes() {
+		for _, c := range []int{1, 4, 30} {
+			t.Run(fmt.Sprintf("%s_c%d", mode, c), func(t *testing.T) {
+				ctx := context.Background()
+				db, err := openJobsDB(ctx, filepath.Join(t.TempDir(), "jobs.db"), items)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer db.Close()
+				_, committed, err := jobsTwinOf(mode)(ctx, db, items, c)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got, want := committed, 2*items; got != want {
+					t.Errorf("got %d writes committed, want %d", got, want)
+				}
+				rows, err := db.QueryContext(ctx, "SELECT id, state, version, worker, result FROM jobs ORDER BY id")
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer rows.Close()
+				i := 0
+				for ; rows.Next(); i++ {
+					var id, version, worker int
+					var state, result string
+					if err := rows.Scan(&id, &state, &version, &worker, &result); err != nil {
+						t.Fatal(err)
+					}
+					if got, want := fmt.Sprint(id, state, version, result), fmt.Sprint(i, "done", 2, "ok"); got != want {
+						t.Errorf("row %d: got %s, want %s", i, got, want)
+					}
+					if worker < 0 || worker >= c {
+						t.Errorf("row %d: worker %d, want 0 … %d", i, worker, c-1)
+					}
+				}
+				if err := rows.Err(); err != nil {
+					t.Fatal(err)
+				}
+				if i != items {
+					t.Errorf("got %d rows, want %d", i, items)
+				}
+				if err := checkJobsDB(ctx, db, items); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+	}
+}
+
+// TestPGPoolTwinCommitsThreeUpdatesPerFile runs the PostgreSQL twin small
+// on the test server (skipped without one, failed without one under
+// CI=true) and reads its database back before it is dropped.
+func TestPGPoolTwinCommitsThreeUpdatesPerFile(t *testing.T) {
+	serverURL := pgtest.URL(t)
+	const files = 23
+	for _, c := range []int{1, 4, 30} {
+		t.Run(fmt.Sprintf("c%d", c), func(t *testing.T) {
+			ctx := context.Background()
+			d, err := createPGTwinDB(ctx, serverURL, files)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() {
+				if err := d.drop(ctx); err != nil {
+					t.Error(err)
+				}
+			}()
+			_, committed, err := pgPoolTwin(ctx, d, files, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := committed, 3*files; got != want {
+				t.Errorf("got %d UPDATEs committed, want %d", got, want)
+			}
+			rows := pgtest.Query(t, d.url(), `SELECT path || ' ' || state || ' ' || version || ' ' || attempts || ' ' || upload_id || ' ' || import_id
+				|| ' ' || (upload_started_at IS NOT NULL AND uploaded_at IS NOT NULL AND indexed_at IS NOT NULL) FROM files ORDER BY path`)
+			if len(rows) != files {
+				t.Fatalf("got %d rows, want %d", len(rows), files)
+			}
+			for i, got := range rows {
+				if want := fmt.Sprint(twinPath(i), " indexed 3 1 ", fmt.Sprintf("up-%d-0 imp-%d-0 true", i, i)); got != want {
+					t.Errorf("row %d: got %s, want %s", i, got, want)
+				}
+			}
+			if err := d.check(ctx, files); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	// runPGTwin drops its database: none of the twin's is left.
+	if _, err := runPGTwin(context.Background(), serverURL, 5, 2); err != nil {
+		t.Fatal(err)
+	}
+	if left := pgtest.Query(t, serverURL, "SELECT datname FROM pg_database WHERE datname LIKE 'scenbench_twin_%'"); len(left) != 0 {
+		t.Errorf("left behind %v", left)
 	}
 }

@@ -350,11 +350,17 @@ func (c *Conn) sqlErr(text string, err error) error {
 // serialization_failure, deadlock_detected, lock_not_available.
 func isBusy(code string) bool { return code == "40001" || code == "40P01" || code == "55P03" }
 
-// control runs a transaction control statement (BEGIN, COMMIT, …) unprepared,
-// in one round trip.
+// control runs a transaction control statement (BEGIN, COMMIT, …) in one
+// round trip, by the simple query protocol: one Query message the server
+// parses and runs, where ExecParams' extended protocol had it parse, bind,
+// describe and execute an unnamed statement, twice a write (BEGIN and
+// COMMIT) on a server that shares the machine's CPUs with the workers.
 func (c *Conn) control(ctx context.Context, sql string) error {
-	_, err := c.pg.ExecParams(ctx, sql, nil, nil, nil, nil).Close()
-	if err != nil {
+	mrr := c.pg.Exec(ctx, sql)
+	for mrr.NextResult() {
+		mrr.ResultReader().Close()
+	}
+	if err := mrr.Close(); err != nil {
 		return c.sqlErr(sql, err)
 	}
 	return nil

@@ -25,7 +25,10 @@ func (d *DB) Probe(ctx context.Context, n int, _ bool) ([]time.Duration, error) 
 	if err := run("CREATE TABLE " + table + " (id BIGINT PRIMARY KEY, n BIGINT NOT NULL); INSERT INTO " + table + " VALUES (1, 0)"); err != nil {
 		return nil, fmt.Errorf("probe: %w", err)
 	}
-	defer c.pg.Exec(context.WithoutCancel(ctx), "DROP TABLE "+table).ReadAll()
+	// In a closure: `defer c.pg.Exec(…).ReadAll()` would send the DROP at
+	// once (a deferred call's receiver is evaluated at the defer) and leave
+	// its result unread, the connection busy for every write after it.
+	defer func() { c.pg.Exec(context.WithoutCancel(ctx), "DROP TABLE "+table).ReadAll() }()
 	out := make([]time.Duration, 0, n)
 	for range n {
 		t0 := time.Now()

@@ -38,6 +38,7 @@ type Conn struct {
 	begin, commit, rollback driver.StmtExecContext
 	stmts                   [][]driver.Stmt // per transition, per statement, prepared on first use
 	reader                  driver.Stmt
+	savepoints              map[string]driver.StmtExecContext // ApplyBatch's SAVEPOINT, RELEASE, ROLLBACK TO, prepared on first use
 	prepared                []driver.Stmt
 	args                    []driver.NamedValue
 	cols                    map[string]driver.Value // the first row of a statement that returns rows
@@ -366,7 +367,7 @@ func (c *Conn) ApplyBatch(ctx context.Context, ws []fsm.Write, timings []fsm.Tim
 		for i := range ws {
 			multi := len(c.w.Transitions[ws[i].Transition].SQL) > 1
 			if multi {
-				if err := c.exec(dc, "SAVEPOINT w"); err != nil {
+				if err := c.savepoint(dc, "SAVEPOINT w"); err != nil {
 					return err
 				}
 			}
@@ -378,10 +379,10 @@ func (c *Conn) ApplyBatch(ctx context.Context, ws []fsm.Write, timings []fsm.Tim
 					return errs[i]
 				}
 				if multi {
-					if err := c.exec(dc, "ROLLBACK TO w"); err != nil {
+					if err := c.savepoint(dc, "ROLLBACK TO w"); err != nil {
 						return err
 					}
-					if err := c.exec(dc, "RELEASE w"); err != nil {
+					if err := c.savepoint(dc, "RELEASE w"); err != nil {
 						return err
 					}
 				}
@@ -394,7 +395,7 @@ func (c *Conn) ApplyBatch(ctx context.Context, ws []fsm.Write, timings []fsm.Tim
 				timings[i].Held = time.Now()
 			}
 			if multi {
-				if err := c.exec(dc, "RELEASE w"); err != nil {
+				if err := c.savepoint(dc, "RELEASE w"); err != nil {
 					return err
 				}
 			}
@@ -409,6 +410,29 @@ func (c *Conn) ApplyBatch(ctx context.Context, ws []fsm.Write, timings []fsm.Tim
 		}
 	}
 	return committed, err
+}
+
+// savepoint runs one of ApplyBatch's savepoint statements, prepared on
+// this connection the first time: Conn.exec would prepare and finalize it
+// on every write of more than one statement.
+func (c *Conn) savepoint(dc any, q string) error {
+	s, ok := c.savepoints[q]
+	if !ok {
+		ps, err := dc.(driver.ConnPrepareContext).PrepareContext(context.Background(), q)
+		if err != nil {
+			return fmt.Errorf("%s: %w", q, err)
+		}
+		c.prepared = append(c.prepared, ps)
+		if c.savepoints == nil {
+			c.savepoints = map[string]driver.StmtExecContext{}
+		}
+		s = ps.(driver.StmtExecContext)
+		c.savepoints[q] = s
+	}
+	if _, err := s.ExecContext(context.Background(), nil); err != nil {
+		return fmt.Errorf("%s: %w", q, err)
+	}
+	return nil
 }
 
 // exec runs a statement without parameters on the driver connection.
