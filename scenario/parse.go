@@ -43,6 +43,30 @@ var distParams = map[string][]string{
 // maxMatrixRuns bounds matrix expansion.
 const maxMatrixRuns = 10_000
 
+// Names become file names, and a file name is at most 255 bytes (ext4,
+// XFS, APFS, NTFS). The limits leave room for what is added around a name.
+const (
+	maxFileName = 255
+	// MaxSpecName: the longest name made from a spec name is the results
+	// file's temporary name, .<name>-<UTC timestamp>-<N>.json.tmp-<random>.
+	MaxSpecName = maxFileName - len(".-20060102T150405Z-10000.json.tmp-4294967295")
+	// MaxRunName: a run's temporary directory is scenrun-<run>-<random>.
+	MaxRunName = maxFileName - len("scenrun--4294967295")
+)
+
+// nameTooLong is the message for a name longer than limit bytes, or "".
+func nameTooLong(field, name string, limit int, why string) string {
+	if len(name) <= limit {
+		return ""
+	}
+	return fmt.Sprintf("%s: %s is %d bytes, at most %d: %s must fit in %d bytes", field, quote(name), len(name), limit, why, maxFileName)
+}
+
+const (
+	specNameWhy = "the results file name (<name>-<UTC timestamp>.json, and its temporary file)"
+	runNameWhy  = "the run's temporary directory name (scenrun-<run>-XXXX)"
+)
+
 // parser holds the state of one Parse.
 type parser struct {
 	file     string
@@ -156,6 +180,8 @@ func (p *parser) parse(data []byte, sets []string) *Spec {
 	} else if v, ok := strVal(p.report, "name", kv.val); ok {
 		if !specNameRE.MatchString(v) {
 			p.errf(deref(kv.val), `name: want lower-case letters, digits, "_" and "-", got %s`, quote(v))
+		} else if msg := nameTooLong("name", v, MaxSpecName, specNameWhy); msg != "" {
+			p.errf(deref(kv.val), "%s", msg)
 		}
 		s.Name = v
 	}
@@ -431,6 +457,8 @@ func (p *parser) decodeRuns(n *yaml.Node, defaults Config, defaultsGiven origins
 			run.Name, run.Pos = name, posOf(nameNode)
 			if !runNameRE.MatchString(name) {
 				p.errf(nameNode, `name: want letters, digits, "_", "." and "-", got %s`, quote(name))
+			} else if msg := nameTooLong("name", name, MaxRunName, runNameWhy); msg != "" {
+				p.errf(nameNode, "%s", msg)
 			}
 			if first, dup := names[name]; dup {
 				p.errf(nameNode, "run name %s given twice (first at %s)", quote(name), first.lineCol())
@@ -528,6 +556,8 @@ func (p *parser) expandMatrix(key, m *yaml.Node, defaults Config, defaultsGiven 
 			}
 		}
 		switch first, dup := names[name]; {
+		case len(name) > MaxRunName:
+			p.errf(key, "%s", nameTooLong("matrix: run name", name, MaxRunName, runNameWhy))
 		case own[name]:
 			p.errf(key, "matrix: run name %s comes out twice", quote(name))
 		case dup:
