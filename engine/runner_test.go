@@ -249,7 +249,7 @@ assertions:
   - name: missing run
     expr: run("zwei").indexed > 0
 `)
-	err := Validate(spec, false)
+	err := Validate(spec, nil)
 	var errs scenario.Errors
 	if !errors.As(err, &errs) || len(errs) != 3 {
 		t.Fatalf("got %v, want three errors", err)

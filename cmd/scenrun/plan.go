@@ -43,7 +43,7 @@ func plan(ctx context.Context, args []string, stdout, stderr io.Writer, env envi
 	}
 	spec, err := scenario.Load(specs[0], o.sets)
 	if err == nil {
-		err = engine.Validate(spec, false)
+		err = engine.Validate(spec, nil)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)

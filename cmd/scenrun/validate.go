@@ -28,7 +28,8 @@ func validate(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	if _, err := o.readBaseline(); err != nil {
+	prev, err := o.readBaseline()
+	if err != nil {
 		fmt.Fprintf(stderr, "scenrun: %v\n", err)
 		return exitUsage
 	}
@@ -36,7 +37,7 @@ func validate(args []string, stdout, stderr io.Writer) int {
 	for _, path := range fs.Args() {
 		spec, err := scenario.Load(path, o.sets)
 		if err == nil {
-			err = engine.Validate(spec, o.baseline != "")
+			err = engine.Validate(spec, prev)
 		}
 		if err != nil {
 			fmt.Fprintln(stderr, err)

@@ -66,7 +66,10 @@ func (st *evalState) lowerFunc(a, b RunResult, seg, stat string) (bool, error) {
 // not expr.Functions: expr binds the functions given to Compile into the
 // program, but reads the environment afresh on every run, so each
 // evaluation's functions see its own state.
-func env(spec *scenario.Spec, st *evalState, results []RunResult, prev map[string]RunResult) map[string]any {
+//
+// prevRuns are the runs of the -baseline file (nil without one), and prev
+// their results (nil at compile time).
+func env(spec *scenario.Spec, st *evalState, results []RunResult, prevRuns []string, prev map[string]RunResult) map[string]any {
 	e := map[string]any{"runs": results, "files": spec.Defaults.Files, "run": st.run, "lower": st.lowerFunc}
 	for _, r := range spec.Runs {
 		if !identRE.MatchString(r.Name) || slices.Contains(reserved, r.Name) {
@@ -78,10 +81,45 @@ func env(spec *scenario.Spec, st *evalState, results []RunResult, prev map[strin
 			e[r.Name] = RunResult{}
 		}
 	}
-	if prev != nil {
-		e["prev"] = prev
+	if prevRuns != nil {
+		e["prev"] = prevValue(prevRuns, prev)
 	}
 	return e
+}
+
+// prevValue is prev of the environment: a struct with a run's result for
+// each of names (expr tags name the fields as the runs), so that the
+// checker knows exactly which runs prev has and prev.<other> is a spec
+// error, not a zero run. The same names give the same type, at compile
+// time and at run time.
+func prevValue(names []string, runs map[string]RunResult) any {
+	fields := make([]reflect.StructField, len(names))
+	for i, n := range names {
+		fields[i] = reflect.StructField{Name: "R" + strconv.Itoa(i), Type: runType, Tag: reflect.StructTag("expr:" + strconv.Quote(n))}
+	}
+	v := reflect.New(reflect.StructOf(fields)).Elem()
+	for i, n := range names {
+		if r, ok := runs[n]; ok {
+			v.Field(i).Set(reflect.ValueOf(r))
+		}
+	}
+	return v.Interface()
+}
+
+// prevNames are the distinct run names of a -baseline file, sorted; nil
+// without one.
+func prevNames(prev *Results) []string {
+	if prev == nil {
+		return nil
+	}
+	names := []string{}
+	for _, r := range prev.Runs {
+		if r.Name != "" && !slices.Contains(names, r.Name) {
+			names = append(names, r.Name)
+		}
+	}
+	slices.Sort(names)
+	return names
 }
 
 // options are the expr options shared by compiling and evaluating: the
@@ -89,6 +127,15 @@ func env(spec *scenario.Spec, st *evalState, results []RunResult, prev map[strin
 // of a stat through _stat, which fails on a stat with no samples instead of
 // comparing a zero.
 func options(e map[string]any) []expr.Option {
+	return append(checkOptions(e), expr.Patch(statPatch{}))
+}
+
+// checkOptions are options without the patch. expr type-checks a patched
+// tree twice and the second pass takes a call's type from the first
+// without visiting its arguments again, so an unknown name inside a call
+// (lower(nope, b, …)) would go unreported: assertions are checked
+// unpatched first.
+func checkOptions(e map[string]any) []expr.Option {
 	return []expr.Option{
 		expr.Env(e),
 		expr.Function("delta_pct", func(args ...any) (any, error) {
@@ -102,7 +149,6 @@ func options(e map[string]any) []expr.Option {
 			v, _ := s.Get(name)
 			return v, nil
 		}, new(func(Stat, string, string) float64)),
-		expr.Patch(statPatch{}),
 	}
 }
 
@@ -144,20 +190,19 @@ func (statPatch) Visit(node *ast.Node) {
 // Assertions are a spec's assertions, compiled and type-checked: nothing
 // runs with a bad one.
 type Assertions struct {
-	spec *scenario.Spec
-	list []assertion
+	spec     *scenario.Spec
+	list     []assertion
+	prevRuns []string // the -baseline file's runs, nil without one
 }
 
 // CompileAssertions compiles and type-checks every assertion of spec,
 // returning every problem with its position in the spec file (a
-// scenario.Errors). withPrev says whether `prev` (-baseline) is defined.
-func CompileAssertions(spec *scenario.Spec, withPrev bool) (*Assertions, error) {
+// scenario.Errors). prev is the -baseline file's results, nil without one:
+// `prev` is defined only with it, and holds exactly its runs.
+func CompileAssertions(spec *scenario.Spec, prev *Results) (*Assertions, error) {
 	st := &evalState{runs: map[string]*RunResult{}, gate: spec.Gate}
-	var prev map[string]RunResult
-	if withPrev {
-		prev = map[string]RunResult{}
-	}
-	e := env(spec, st, nil, prev)
+	prevRuns := prevNames(prev)
+	e := env(spec, st, nil, prevRuns, nil)
 	names := map[string]bool{}
 	for _, r := range spec.Runs {
 		names[r.Name] = true
@@ -168,12 +213,20 @@ func CompileAssertions(spec *scenario.Spec, withPrev bool) (*Assertions, error) 
 		fail := func(line, col int, msg string) {
 			errs = append(errs, &scenario.Error{File: spec.File, Pos: a.PosOf(line, col), Msg: fmt.Sprintf("assertion %q: %s", a.Name, msg)})
 		}
-		opts := append(options(e), expr.AsBool())
-		prog, err := expr.Compile(a.Expr, opts...)
+		opts := append(checkOptions(e), expr.AsBool())
+		_, err := expr.Compile(a.Expr, opts...)
+		var prog *vm.Program
+		if err == nil {
+			prog, err = expr.Compile(a.Expr, append(options(e), expr.AsBool())...)
+		}
 		if err != nil {
 			var fe *file.Error
 			if ok := asFileError(err, &fe); ok {
-				fail(max(fe.Line, 1), fe.Column, explainCompileError(a.Expr, fe, opts, spec, withPrev))
+				msg := explainCompileError(a.Expr, fe, opts, spec, prevRuns)
+				if prevRuns != nil {
+					msg = strings.ReplaceAll(msg, reflect.TypeOf(e["prev"]).String(), "prev")
+				}
+				fail(max(fe.Line, 1), fe.Column, msg)
 			} else {
 				fail(1, 0, explainMessage(err.Error()))
 			}
@@ -225,7 +278,7 @@ func CompileAssertions(spec *scenario.Spec, withPrev bool) (*Assertions, error) 
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	return &Assertions{spec: spec, list: out}, nil
+	return &Assertions{spec: spec, list: out, prevRuns: prevRuns}, nil
 }
 
 func asFileError(err error, target **file.Error) bool {
@@ -273,7 +326,7 @@ func (c *Assertions) evaluate(results []RunResult, skipped map[string]bool, prev
 	for i := range results {
 		st.runs[results[i].Name] = &results[i]
 	}
-	e := env(spec, st, results, prev)
+	e := env(spec, st, results, c.prevRuns, prev)
 	var out []AssertionResult
 	for _, a := range as {
 		r := AssertionResult{Name: a.spec.Name, Expr: a.spec.Expr}

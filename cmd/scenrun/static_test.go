@@ -1,0 +1,60 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// refusedStatic runs the command and checks what every statically knowable
+// mistake gives: exit 2, want on stderr, nothing on stdout, no results
+// file and no database directory.
+func refusedStatic(t *testing.T, want string, args ...string) {
+	t.Helper()
+	out, tmp := t.TempDir(), t.TempDir()
+	full := args
+	if args[0] != "validate" {
+		full = append([]string{"-no-progress", "-out", out, "-tmpdir", tmp}, args...)
+	}
+	code, stdout, stderr := runCmd(t, full...)
+	if code != exitUsage {
+		t.Errorf("got exit %d, want %d (stderr %q)", code, exitUsage, stderr)
+	}
+	if !strings.Contains(stderr, want) {
+		t.Errorf("got stderr\n%s\nwant it to contain\n%s", stderr, want)
+	}
+	if stdout != "" {
+		t.Errorf("got stdout %q, want nothing", stdout)
+	}
+	emptyDir(t, "results directory", out)
+	emptyDir(t, "temporary directory", tmp)
+}
+
+// TestPrevUnknownRun: with -baseline, prev holds exactly the baseline's
+// runs; prev.<other> is a spec error before anything runs, in a run and in
+// validate, not a zero run that passes.
+func TestPrevUnknownRun(t *testing.T) {
+	base := filepath.Join(t.TempDir(), "base.json")
+	if err := os.WriteFile(base, makeBaseline(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	spec := writeSpec(t, `version: 1
+name: small
+defaults: {files: 5, concurrency: 2}
+runs:
+  - name: baseline
+  - name: shared
+    connection: shared
+assertions:
+  - name: no regression
+    expr: shared.lock_wait_ms.p95 <= prev.nope.lock_wait_ms.p95
+  - name: lower than before
+    expr: lower(prev.x, shared, "lock_wait_ms", "p95")
+`)
+	want := spec + `:10:43: assertion "no regression": prev has no run nope (the -baseline file's runs: baseline, shared)
+` + spec + `:12:22: assertion "lower than before": prev has no run x (the -baseline file's runs: baseline, shared)
+`
+	refusedStatic(t, want, "-baseline", base, spec)
+	refusedStatic(t, want, "validate", "-baseline", base, spec)
+}
