@@ -14,6 +14,7 @@ import (
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
+	"github.com/expr-lang/expr/vm/runtime"
 
 	"github.com/scenrun/scenrun/scenario"
 )
@@ -149,7 +150,58 @@ func checkOptions(e map[string]any) []expr.Option {
 			v, _ := s.Get(name)
 			return v, nil
 		}, new(func(Stat, string, string) float64)),
+		expr.Function("_field", fieldOf, new(func(any, any, string, bool) any)),
+		expr.Function("_value", func(args ...any) (any, error) {
+			if s, ok := asStat(args[0]); ok && s.Count == 0 {
+				return nil, fmt.Errorf("%s is a segment with no samples", args[1].(string))
+			}
+			return args[0], nil
+		}, new(func(any, string) any)),
 	}
+}
+
+// asStat is v as a Stat, if it is one.
+func asStat(v any) (Stat, bool) {
+	switch s := v.(type) {
+	case Stat:
+		return s, true
+	case *Stat:
+		if s != nil {
+			return *s, true
+		}
+	}
+	return Stat{}, false
+}
+
+// fieldOf is _field(base, prop, src, optional): base[prop] (base.prop) for a
+// base whose type is known only at run time, failing on a stat of a
+// segment with no samples as _stat does. optional (?. and get()) gives nil
+// where expr would fail.
+func fieldOf(args ...any) (v any, err error) {
+	base, prop, src, optional := args[0], args[1], args[2].(string), args[3].(bool)
+	if s, ok := asStat(base); ok {
+		if name, isStr := prop.(string); isStr && name != "count" {
+			if _, known := s.Get(name); known && s.Count == 0 {
+				return nil, fmt.Errorf("%s has no samples", src)
+			}
+		}
+	}
+	if base == nil {
+		if optional {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("cannot fetch %v from nil", prop)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			if optional {
+				v, err = nil, nil
+				return
+			}
+			v, err = nil, fmt.Errorf("%v", r)
+		}
+	}()
+	return runtime.Fetch(base, prop), nil
 }
 
 func toFloat(v any) float64 {
@@ -164,27 +216,125 @@ func toFloat(v any) float64 {
 	return math.NaN()
 }
 
-// statPatch rewrites X.p95 (X a Stat) into _stat(X, "p95", "X.p95").
+// statPatch routes every read of a stat through a function that fails on a
+// segment with no samples, whatever the shape of the expression: X.p95 (X
+// a Stat) becomes _stat(X, "p95", "X.p95"); a member or get() of a value
+// whose type is known only at run time (a map literal's value, a closure's
+// element) becomes _field, which checks at run time; and a Stat, or a value
+// of unknown type, used whole (compared, converted, passed to a function)
+// goes through _value, which fails on a Stat with no samples.
 type statPatch struct{}
 
 func (statPatch) Visit(node *ast.Node) {
-	m, ok := (*node).(*ast.MemberNode)
-	if !ok || m.Node.Type() != statType {
+	switch n := (*node).(type) {
+	case *ast.MemberNode:
+		if n.Method {
+			return
+		}
+		if id, ok := n.Node.(*ast.IdentifierNode); ok && id.Value == "$env" {
+			return
+		}
+		t := n.Node.Type()
+		prop, isStr := n.Property.(*ast.StringNode)
+		switch {
+		case t == statType && isStr:
+			if prop.Value == "count" {
+				return
+			}
+			if _, ok := (Stat{}).Get(prop.Value); !ok {
+				return
+			}
+			patchCall(node, "_stat", reflect.TypeOf(float64(0)), n.Node, &ast.StringNode{Value: prop.Value}, &ast.StringNode{Value: sourceOf(n)})
+		case t == statType || unknownType(t):
+			patchCall(node, "_field", nil, n.Node, n.Property, &ast.StringNode{Value: sourceOf(n)}, &ast.BoolNode{Value: n.Optional})
+		}
+	case *ast.BuiltinNode:
+		if n.Name == "get" && len(n.Arguments) == 2 {
+			if t := n.Arguments[0].Type(); t == statType || unknownType(t) {
+				patchCall(node, "_field", nil, n.Arguments[0], n.Arguments[1], &ast.StringNode{Value: sourceOf(n)}, &ast.BoolNode{Value: true})
+				return
+			}
+		}
+		for i := range n.Arguments {
+			wrapValue(&n.Arguments[i])
+		}
+	case *ast.CallNode:
+		if id, ok := n.Callee.(*ast.IdentifierNode); ok && strings.HasPrefix(id.Value, "_") {
+			return
+		}
+		for i := range n.Arguments {
+			wrapValue(&n.Arguments[i])
+		}
+	case *ast.BinaryNode:
+		wrapValue(&n.Left)
+		wrapValue(&n.Right)
+	case *ast.UnaryNode:
+		wrapValue(&n.Node)
+	}
+}
+
+// unknownType reports whether a node of type t has a type known only at
+// run time.
+func unknownType(t reflect.Type) bool { return t == nil || t.Kind() == reflect.Interface }
+
+// wrapValue routes the value of *node through _value when it may be a
+// Stat used whole.
+func wrapValue(node *ast.Node) {
+	switch n := (*node).(type) {
+	case *ast.PredicateNode, *ast.NilNode:
 		return
+	case *ast.CallNode:
+		if id, ok := n.Callee.(*ast.IdentifierNode); ok && id.Value == "_value" {
+			return
+		}
 	}
-	prop, ok := m.Property.(*ast.StringNode)
-	if !ok || prop.Value == "count" {
-		return
+	if t := (*node).Type(); t == statType || unknownType(t) {
+		*node = &ast.CallNode{Callee: &ast.IdentifierNode{Value: "_value"}, Arguments: []ast.Node{*node, &ast.StringNode{Value: sourceOf(*node)}}}
 	}
-	if _, ok := (Stat{}).Get(prop.Value); !ok {
-		return
+}
+
+// patched are the functions statPatch calls, with the index of the
+// argument that holds the source text they replaced.
+var patched = map[string]int{"_stat": 2, "_field": 2, "_value": 1}
+
+// sourceOf is n as written: n.String() with the calls statPatch put in
+// its subtree (children are patched first) replaced by the text they
+// replaced.
+func sourceOf(n ast.Node) string {
+	s := n.String()
+	type repl struct{ from, to string }
+	var rs []repl
+	ast.Find(n, func(c ast.Node) bool {
+		call, ok := c.(*ast.CallNode)
+		if !ok {
+			return false
+		}
+		id, ok := call.Callee.(*ast.IdentifierNode)
+		if !ok {
+			return false
+		}
+		if i, ok := patched[id.Value]; ok && i < len(call.Arguments) {
+			if src, ok := call.Arguments[i].(*ast.StringNode); ok {
+				rs = append(rs, repl{call.String(), src.Value})
+			}
+		}
+		return false
+	})
+	// Outermost first: an outer call's text holds its inner calls'.
+	slices.SortStableFunc(rs, func(a, b repl) int { return len(b.from) - len(a.from) })
+	for _, r := range rs {
+		s = strings.ReplaceAll(s, r.from, r.to)
 	}
-	call := &ast.CallNode{
-		Callee:    &ast.IdentifierNode{Value: "_stat"},
-		Arguments: []ast.Node{m.Node, &ast.StringNode{Value: prop.Value}, &ast.StringNode{Value: m.String()}},
+	return s
+}
+
+// patchCall replaces *node with a call of fn on args, of type t (nil: the
+// function's).
+func patchCall(node *ast.Node, fn string, t reflect.Type, args ...ast.Node) {
+	ast.Patch(node, &ast.CallNode{Callee: &ast.IdentifierNode{Value: fn}, Arguments: args})
+	if t != nil {
+		(*node).SetType(t)
 	}
-	ast.Patch(node, call)
-	(*node).SetType(reflect.TypeOf(float64(0)))
 }
 
 // Assertions are a spec's assertions, compiled and type-checked: nothing
