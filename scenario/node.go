@@ -219,6 +219,24 @@ func floatVal(r report, name string, n *yaml.Node, in func(float64) bool, span s
 	return v, true
 }
 
+// MaxDuration bounds every duration of a spec (latencies, hold, every,
+// busy_backoff, timeout) and every latency scaled by -time-scale: far past
+// any benchmark, far below where nanosecond arithmetic overflows.
+const MaxDuration = 24 * time.Hour
+
+// fmtDur formats d without the zero units time.Duration prints (24h, not
+// 24h0m0s).
+func fmtDur(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
 func durVal(r report, name string, n *yaml.Node) (time.Duration, bool) {
 	n = deref(n)
 	if !scalarTag(n, "!!str") {
@@ -232,6 +250,10 @@ func durVal(r report, name string, n *yaml.Node) (time.Duration, bool) {
 	}
 	if d < 0 {
 		r(n, fmt.Sprintf("%s: want a duration >= 0, got %s", name, describe(n)))
+		return 0, false
+	}
+	if d > MaxDuration {
+		r(n, fmt.Sprintf("%s: want a duration of at most %s, got %s", name, fmtDur(MaxDuration), describe(n)))
 		return 0, false
 	}
 	return d, true

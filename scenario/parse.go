@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"regexp"
 	"slices"
@@ -78,6 +79,9 @@ type parser struct {
 	workloads map[string]*Workload
 	wnodes    map[*Workload]*workloadNodes // where a spec's workload's parts are
 	getenv    func(string) string
+
+	latencyPos map[string]Pos // where each latency value is, by latencyKey
+	profile    string         // the profile being decoded
 
 	// matrixBad is set when the matrix could not be expanded: references to
 	// run names are then not checked, since they may name matrix runs.
@@ -193,6 +197,7 @@ func (p *parser) parse(data []byte, sets []string) *Spec {
 		p.decodeProfiles(n)
 	}
 	s.Profiles = p.profiles
+	s.latencyPos = p.latencyPos
 	if n, ok := given("workloads"); ok {
 		p.decodeWorkloads(n)
 	}
@@ -276,6 +281,8 @@ func (p *parser) decodeProfiles(m *yaml.Node) {
 }
 
 func (p *parser) decodeProfile(name string, m *yaml.Node) Profile {
+	p.profile = name
+	defer func() { p.profile = "" }()
 	pr := Profile{Name: name, Upload: Latency{Dist: "constant"}, Import: Latency{Dist: "constant"}}
 	if m.Kind != yaml.MappingNode {
 		p.errf(m, "profile %q: want a mapping of upload, import, latency, error_rate, got %s", name, describe(m))
@@ -341,6 +348,7 @@ func (p *parser) latency(name string, n *yaml.Node) (Latency, bool) {
 	n = deref(n)
 	switch n.Kind {
 	case yaml.ScalarNode:
+		p.latencyAt(name, "mean", n)
 		d, ok := durVal(p.report, name, n)
 		return Latency{Dist: "constant", Mean: d}, ok
 	case yaml.MappingNode:
@@ -379,6 +387,7 @@ func (p *parser) latency(name string, n *yaml.Node) (Latency, bool) {
 			continue
 		}
 		keys[kv.name], vals[kv.name] = kv.key, deref(kv.val)
+		p.latencyAt(name, kv.name, kv.val)
 		d, dok := durVal(p.report, kv.name, kv.val)
 		*dst, ok = d, ok && dok
 	}
@@ -429,6 +438,83 @@ func (p *parser) latency(name string, n *yaml.Node) (Latency, bool) {
 		}
 	}
 	return l, true
+}
+
+// latencyAt records where field of the latency of call is, in the profile
+// being decoded.
+func (p *parser) latencyAt(call, field string, n *yaml.Node) {
+	if p.profile == "" {
+		return
+	}
+	if p.latencyPos == nil {
+		p.latencyPos = map[string]Pos{}
+	}
+	p.latencyPos[latencyKey(p.profile, call, field)] = posOf(deref(n))
+}
+
+func latencyKey(profile, call, field string) string {
+	return profile + "\x00" + call + "\x00" + field
+}
+
+// CheckScale checks that every latency of the profiles the runs use,
+// scaled by scale (-quick, -time-scale), stays within MaxDuration: a
+// product past it would be an absurd run, and past 292 years it would wrap
+// negative. Each problem is at the latency's position, or at the run for a
+// built-in profile.
+func (s *Spec) CheckScale(scale float64) error {
+	var errs Errors
+	seen := map[string]bool{}
+	for _, r := range s.Runs {
+		pr, ok := s.Profiles[r.Config.Profile]
+		if !ok || seen[pr.Name] {
+			continue
+		}
+		seen[pr.Name] = true
+		calls := []string{"upload", "import"}
+		for c := range pr.Calls {
+			calls = append(calls, c)
+		}
+		sort.Strings(calls[2:])
+		for _, c := range calls {
+			l, _ := pr.Call(c)
+			for _, f := range []struct {
+				name string
+				d    time.Duration
+			}{{"mean", l.Mean}, {"min", l.Min}, {"max", l.Max}, {"stddev", l.Stddev}, {"median", l.Median}, {"p99", l.P99}} {
+				prod := float64(f.d) * scale
+				if !(prod > float64(MaxDuration)) {
+					continue
+				}
+				pos, ok := s.latencyPos[latencyKey(pr.Name, c, f.name)]
+				if !ok && (c == "upload" || c == "import") {
+					pos, ok = s.latencyPos[latencyKey(pr.Name, "latency", f.name)]
+				}
+				if !ok {
+					pos = r.Pos
+				}
+				what := c
+				if l.Dist != "constant" {
+					what += " " + f.name
+				}
+				shown := fmt.Sprintf("%.4gh", prod/float64(time.Hour))
+				if prod < float64(math.MaxInt64/2) {
+					shown = fmtDur(time.Duration(prod).Round(time.Millisecond))
+				}
+				errs = append(errs, &Error{File: s.File, Pos: pos, Msg: fmt.Sprintf(
+					"profile %s: %s %s × time scale %g = %s, more than the limit of %s", pr.Name, what, fmtDur(f.d), scale, shown, fmtDur(MaxDuration))})
+			}
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	sort.SliceStable(errs, func(i, j int) bool {
+		if errs[i].Line != errs[j].Line {
+			return errs[i].Line < errs[j].Line
+		}
+		return errs[i].Col < errs[j].Col
+	})
+	return errs
 }
 
 func (p *parser) decodeRuns(n *yaml.Node, defaults Config, defaultsGiven origins, ops []setOp, names map[string]Pos) ([]Run, []origins) {

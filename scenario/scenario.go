@@ -214,6 +214,8 @@ type Spec struct {
 	Compare     []Compare
 	Gate        Gate
 	Assertions  []Assertion
+
+	latencyPos map[string]Pos // where each profile's latencies are written
 }
 
 // Run returns the run called name.

@@ -118,6 +118,11 @@ func runSpecs(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 			bad = true
 			continue
 		}
+		if err := spec.CheckScale(c.timeScale); err != nil {
+			fmt.Fprintln(stderr, err)
+			bad = true
+			continue
+		}
 		if err := checkResultsName(c, spec.Name); err != nil {
 			fmt.Fprintf(stderr, "scenrun: %v\n", err)
 			bad = true

@@ -58,3 +58,32 @@ assertions:
 	refusedStatic(t, want, "-baseline", base, spec)
 	refusedStatic(t, want, "validate", "-baseline", base, spec)
 }
+
+// TestScaledLatencyTooLong: a latency times -time-scale (or -quick) past
+// the 24h limit is a spec error at the latency, before anything runs; it
+// never wraps into a negative latency and a run that passes.
+func TestScaledLatencyTooLong(t *testing.T) {
+	spec := writeSpec(t, `version: 1
+name: slow
+defaults: {files: 5, concurrency: 2, profile: slow}
+profiles:
+  slow:
+    upload: 13h
+    import: {dist: uniform, min: 1s, max: 20h}
+runs:
+  - name: a
+  - name: b
+    profile: realistic
+assertions:
+  - {name: all indexed, expr: 'all(runs, .indexed == .files)'}
+`)
+	want := spec + `:6:13: profile slow: upload 13h × time scale 2 = 26h, more than the limit of 24h
+` + spec + `:7:43: profile slow: import max 20h × time scale 2 = 40h, more than the limit of 24h
+`
+	refusedStatic(t, want, "-time-scale", "2", spec)
+	refusedStatic(t, spec+`:10:11: profile realistic: upload 2s × time scale 1e+06 = 555h33m20s, more than the limit of 24h`, "-run", "b", "-time-scale", "1e6", spec)
+	code, _, stderr := runCmd(t, "plan", "-time-scale", "2", spec)
+	if code != exitUsage || stderr != want {
+		t.Errorf("plan: got exit %d, stderr\n%s\nwant exit %d, stderr\n%s", code, stderr, exitUsage, want)
+	}
+}
