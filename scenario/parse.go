@@ -68,6 +68,11 @@ const (
 	runNameWhy  = "the run's temporary directory name (scenrun-<run>-XXXX)"
 )
 
+// MaxSpecBytes bounds a spec file: far past any hand-written spec, and
+// small enough that finding a syntax error's position (a few dozen parses
+// of the file) stays quick.
+const MaxSpecBytes = 1 << 20
+
 // parser holds the state of one Parse.
 type parser struct {
 	file     string
@@ -135,6 +140,10 @@ func (p *parser) sorted() Errors {
 }
 
 func (p *parser) parse(data []byte, sets []string) *Spec {
+	if len(data) > MaxSpecBytes {
+		p.errs = append(p.errs, &Error{File: p.file, Msg: fmt.Sprintf("the spec is %d bytes, more than the limit of %d (1 MiB)", len(data), MaxSpecBytes)})
+		return nil
+	}
 	doc, err := decodeYAML(data)
 	if err != nil {
 		p.errs = append(p.errs, syntaxError(p.file, data, err))

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strconv"
@@ -263,9 +264,21 @@ func builtinProfiles() map[string]Profile {
 
 // Load reads the spec at path and parses it.
 func Load(path string, sets []string) (*Spec, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("load spec: %w", err)
+	}
+	defer f.Close()
+	// One byte past the limit is enough for Parse to refuse the file, and
+	// a huge file is never read whole.
+	data, err := io.ReadAll(io.LimitReader(f, MaxSpecBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("load spec: %w", err)
+	}
+	if len(data) > MaxSpecBytes {
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			return nil, Errors{{File: path, Msg: fmt.Sprintf("the spec is %d bytes, more than the limit of %d (1 MiB)", fi.Size(), MaxSpecBytes)}}
+		}
 	}
 	return Parse(path, data, sets)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -86,4 +87,31 @@ assertions:
 	if code != exitUsage || stderr != want {
 		t.Errorf("plan: got exit %d, stderr\n%s\nwant exit %d, stderr\n%s", code, stderr, exitUsage, want)
 	}
+}
+
+// TestBigSpecs: a syntax error near the end of a 5,000-line spec is
+// reported at its line and column, and a spec past the size limit is
+// refused with the limit and its size; nothing runs.
+func TestBigSpecs(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("version: 1\nname: big\ndefaults: {files: 5, concurrency: 2}\nruns:\n")
+	for i := range 5000 {
+		fmt.Fprintf(&b, "  - name: r%d\n", i)
+		if i == 4980 {
+			b.WriteString("   connection: shared\n")
+		}
+	}
+	spec := writeSpec(t, b.String())
+	want := spec + ":4986:4: did not find expected '-' indicator\n"
+	refusedStatic(t, want, spec)
+	refusedStatic(t, want, "validate", spec)
+
+	huge := writeSpec(t, "version: 1\nname: huge\nruns: [{name: a}]\ndescription: "+strings.Repeat("x", 2<<20)+"\n")
+	fi, err := os.Stat(huge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = fmt.Sprintf("%s: the spec is %d bytes, more than the limit of 1048576 (1 MiB)\n", huge, fi.Size())
+	refusedStatic(t, want, huge)
+	refusedStatic(t, want, "validate", huge)
 }
