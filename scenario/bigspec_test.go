@@ -52,3 +52,51 @@ func TestSpecTooBig(t *testing.T) {
 		t.Errorf("got %v, want %s", err, want)
 	}
 }
+
+// TestRunCap: explicit runs and the matrix together are capped as the
+// matrix alone was.
+func TestRunCap(t *testing.T) {
+	runs := func(n int) string {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, "  - {name: r%d}\n", i)
+		}
+		return b.String()
+	}
+	head := "version: 1\nname: many\nruns:\n"
+	tests := []struct{ name, src, want string }{
+		{"explicit", head + runs(10_001),
+			"many.yaml:4:3: runs: 10001 runs, more than the limit of 10000 runs (explicit runs and matrix together)"},
+		{"explicit and matrix", head + runs(9_999) + "matrix: {concurrency: [1, 2]}\n",
+			"many.yaml:10003:1: matrix: 2 runs after the 9999 explicit runs, more than the limit of 10000 runs (explicit runs and matrix together)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("many.yaml", []byte(tc.src), nil)
+			if err == nil || err.Error() != tc.want {
+				t.Errorf("got %.300v, want %s", err, tc.want)
+			}
+		})
+	}
+	if _, err := Parse("many.yaml", []byte(head+runs(9_998)+"matrix: {concurrency: [1, 2]}\n"), nil); err != nil {
+		t.Errorf("10000 runs: got %.300v, want none", err)
+	}
+}
+
+// TestErrorsShown: a spec with thousands of errors prints the first 100
+// and how many more there are.
+func TestErrorsShown(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("version: 1\nname: many\nruns:\n")
+	for i := range 150 {
+		fmt.Fprintf(&b, "  - {name: r%d, files: 0}\n", i)
+	}
+	_, err := Parse("many.yaml", []byte(b.String()), nil)
+	if err == nil {
+		t.Fatal("got no error")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != 101 || lines[100] != "many.yaml: … and 50 more errors" {
+		t.Errorf("got %d lines ending %q, want 101 ending %q", len(lines), lines[len(lines)-1], "many.yaml: … and 50 more errors")
+	}
+}

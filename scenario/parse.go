@@ -41,8 +41,11 @@ var distParams = map[string][]string{
 	"exponential": {"mean"},
 }
 
-// maxMatrixRuns bounds matrix expansion.
-const maxMatrixRuns = 10_000
+// maxRuns bounds the runs of a spec, explicit runs and matrix together.
+const maxRuns = 10_000
+
+// runCapWhy ends the messages about maxRuns.
+const runCapWhy = "(explicit runs and matrix together)"
 
 // Names become file names, and a file name is at most 255 bytes (ext4,
 // XFS, APFS, NTFS). The limits leave room for what is added around a name.
@@ -243,7 +246,7 @@ func (p *parser) parse(data []byte, sets []string) *Spec {
 	if kv, ok := fields["matrix"]; ok && !isNull(deref(kv.val)) {
 		m := deref(kv.val)
 		matrixGiven = m.Kind != yaml.MappingNode || len(m.Content) > 0
-		runs, given := p.expandMatrix(kv.key, m, s.Defaults, defaultsGiven, names)
+		runs, given := p.expandMatrix(kv.key, m, s.Defaults, defaultsGiven, names, len(s.Runs))
 		s.Runs, runOrigins = append(s.Runs, runs...), append(runOrigins, given...)
 	}
 	p.checkRuns(s, runOrigins)
@@ -531,6 +534,11 @@ func (p *parser) decodeRuns(n *yaml.Node, defaults Config, defaultsGiven origins
 		p.errf(n, "runs: want a list of runs, got %s", describe(n))
 		return nil, nil
 	}
+	if len(n.Content) > maxRuns {
+		p.errf(n, "runs: %d runs, more than the limit of %d runs %s", len(n.Content), maxRuns, runCapWhy)
+		p.matrixBad = true // run references cannot be checked
+		return nil, nil
+	}
 	var runs []Run
 	var given []origins
 	for _, item := range n.Content {
@@ -574,7 +582,7 @@ func (p *parser) decodeRuns(n *yaml.Node, defaults Config, defaultsGiven origins
 
 // expandMatrix expands the matrix at key into runs, after the explicit ones
 // whose names are in names.
-func (p *parser) expandMatrix(key, m *yaml.Node, defaults Config, defaultsGiven origins, names map[string]Pos) ([]Run, []origins) {
+func (p *parser) expandMatrix(key, m *yaml.Node, defaults Config, defaultsGiven origins, names map[string]Pos, explicit int) ([]Run, []origins) {
 	if m.Kind != yaml.MappingNode {
 		p.errf(m, "matrix: want a mapping of run fields to lists of values, got %s", describe(m))
 		p.matrixBad = true
@@ -623,13 +631,18 @@ func (p *parser) expandMatrix(key, m *yaml.Node, defaults Config, defaultsGiven 
 		}
 		axes = append(axes, axis{f, kv.key, v.Content})
 		total *= len(v.Content)
-		if total > maxMatrixRuns {
-			p.errf(key, "matrix: more than %d runs", maxMatrixRuns)
+		if total > maxRuns {
+			p.errf(key, "matrix: more than %d runs, the limit for explicit runs and matrix together", maxRuns)
 			p.matrixBad = true
 			return nil, nil
 		}
 	}
 	if !ok {
+		p.matrixBad = true
+		return nil, nil
+	}
+	if explicit+total > maxRuns {
+		p.errf(key, "matrix: %d runs after the %d explicit runs, more than the limit of %d runs %s", total, explicit, maxRuns, runCapWhy)
 		p.matrixBad = true
 		return nil, nil
 	}

@@ -49,11 +49,20 @@ func (e *Error) Error() string {
 // Errors is every problem found in one spec, in file order.
 type Errors []*Error
 
-// Error gives one problem per line.
+// MaxErrorsShown bounds the problems Errors.Error gives: a spec with
+// thousands of them gets the first ones and a count of the rest.
+const MaxErrorsShown = 100
+
+// Error gives one problem per line, at most MaxErrorsShown of them, then
+// how many more there are.
 func (es Errors) Error() string {
-	lines := make([]string, len(es))
-	for i, e := range es {
+	shown := es[:min(len(es), MaxErrorsShown)]
+	lines := make([]string, len(shown), len(shown)+1)
+	for i, e := range shown {
 		lines[i] = e.Error()
+	}
+	if more := len(es) - len(shown); more > 0 {
+		lines = append(lines, (&Error{File: es[0].File, Msg: fmt.Sprintf("… and %d more errors", more)}).Error())
 	}
 	return strings.Join(lines, "\n")
 }

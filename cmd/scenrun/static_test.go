@@ -115,3 +115,29 @@ func TestBigSpecs(t *testing.T) {
 	refusedStatic(t, want, huge)
 	refusedStatic(t, want, "validate", huge)
 }
+
+// TestRunCapAndErrorCap: explicit runs count against the runs limit, and
+// of thousands of errors the first 100 are printed, then how many more.
+func TestRunCapAndErrorCap(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("version: 1\nname: many\nruns:\n")
+	for i := range 10_001 {
+		fmt.Fprintf(&b, "  - {name: r%d}\n", i)
+	}
+	spec := writeSpec(t, b.String())
+	want := spec + ":4:3: runs: 10001 runs, more than the limit of 10000 runs (explicit runs and matrix together)\n"
+	refusedStatic(t, want, spec)
+	refusedStatic(t, want, "validate", spec)
+
+	b.Reset()
+	b.WriteString("version: 1\nname: many\nruns:\n")
+	for i := range 5000 {
+		fmt.Fprintf(&b, "  - {name: r%d, files: 0}\n", i)
+	}
+	spec = writeSpec(t, b.String())
+	code, _, stderr := runCmd(t, "validate", spec)
+	lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+	if code != exitUsage || len(lines) != 101 || lines[100] != spec+": … and 4900 more errors" {
+		t.Errorf("got exit %d and %d lines ending %q, want exit 2 and 101 lines ending %q", code, len(lines), lines[len(lines)-1], spec+": … and 4900 more errors")
+	}
+}
