@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -51,6 +52,25 @@ func describe(n *yaml.Node) string {
 		return quote(n.Value)
 	}
 	return "an alias"
+}
+
+// IsControl reports whether r is a control character a terminal or a
+// report could act on: C0 and C1 controls and DEL, and the bidirectional
+// overrides and isolates, which reorder the text around them.
+func IsControl(r rune) bool {
+	return unicode.IsControl(r) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
+}
+
+// noControls reports the first control character of a name or text that
+// is printed, other than a tab or one of allow.
+func noControls(r report, field string, n *yaml.Node, s, allow string) bool {
+	for _, c := range s {
+		if c != '\t' && !strings.ContainsRune(allow, c) && IsControl(c) {
+			r(deref(n), fmt.Sprintf("%s: control character %s in %s (names and texts are printed on terminals and in reports)", field, strings.Trim(strconv.QuoteRune(c), "'"), quote(s)))
+			return false
+		}
+	}
+	return true
 }
 
 // quote quotes s for a message, shortening a long value.

@@ -202,7 +202,9 @@ func (p *parser) parse(data []byte, sets []string) *Spec {
 		s.Name = v
 	}
 	if n, ok := given("description"); ok {
-		s.Description, _ = strVal(p.report, "description", n)
+		if v, ok := strVal(p.report, "description", n); ok && noControls(p.report, "description", n, v, "\n") {
+			s.Description = v
+		}
 	}
 
 	if n, ok := given("profiles"); ok {
@@ -830,7 +832,9 @@ func (p *parser) decodeAssertions(n *yaml.Node) []Assertion {
 			switch kv.name {
 			case "name":
 				nameOK = true
-				a.Name, _ = strVal(p.report, "name", kv.val)
+				if v, ok := strVal(p.report, "name", kv.val); ok && noControls(p.report, "name", kv.val, v, "") {
+					a.Name = v
+				}
 			case "expr":
 				exprOK = true
 				v := deref(kv.val)

@@ -234,10 +234,10 @@ func runOne(ctx context.Context, r *engine.Runner, disp *progressDisplay, c *con
 		}
 	}
 	if runErr != nil && !res.Interrupted {
-		fmt.Fprintf(stderr, "scenrun: %s: %v\n", res.SpecFile, runErr)
+		fmt.Fprintf(stderr, "scenrun: %s: %s\n", res.SpecFile, analysis.EscapeControls(runErr.Error()))
 		for _, run := range res.Runs {
 			if run.Error != "" {
-				fmt.Fprintf(stderr, "scenrun: %s: run %s: %s\n", res.SpecFile, run.Name, run.Error)
+				fmt.Fprintf(stderr, "scenrun: %s: run %s: %s\n", res.SpecFile, run.Name, analysis.EscapeControls(run.Error))
 			}
 		}
 	}
