@@ -9,7 +9,9 @@ import (
 )
 
 // draw returns one latency from l, scaled by scale. A normal draw below zero
-// is taken as zero: a call cannot take negative time.
+// is taken as zero: a call cannot take negative time. A draw past
+// scenario.MaxDuration (a long tail, a huge scale) is taken as that limit:
+// converting a float past time.Duration's range would wrap it negative.
 func draw(l scenario.Latency, r *rand.Rand, scale float64) time.Duration {
 	var d float64 // nanoseconds
 	switch l.Dist {
@@ -25,7 +27,14 @@ func draw(l scenario.Latency, r *rand.Rand, scale float64) time.Duration {
 	default: // constant
 		d = float64(l.Mean)
 	}
-	return time.Duration(d * scale)
+	d *= scale
+	switch {
+	case math.IsNaN(d) || d <= 0:
+		return 0
+	case d >= float64(scenario.MaxDuration):
+		return scenario.MaxDuration
+	}
+	return time.Duration(d)
 }
 
 // fileRand is the random source of one attempt at one file: the same seed

@@ -202,7 +202,7 @@ runs:
   - name: r
     processes: 3
 `)
-	err := Validate(spec, false)
+	err := Validate(spec, nil)
 	want := `test.yaml:5:11: run "r": processes (3) is more than concurrency (2): every process needs at least one worker`
 	if err == nil || err.Error() != want {
 		t.Errorf("got %v, want %s", err, want)

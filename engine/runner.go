@@ -84,7 +84,7 @@ func NewRunner(spec *scenario.Spec, opts Options) (*Runner, error) {
 	if err := checkWorkloads(context.Background(), spec); err != nil {
 		return nil, err
 	}
-	as, err := analysis.CompileAssertions(spec, opts.Prev != nil)
+	as, err := analysis.CompileAssertions(spec, opts.Prev)
 	if err != nil {
 		return nil, err
 	}
@@ -98,14 +98,14 @@ func NewRunner(spec *scenario.Spec, opts Options) (*Runner, error) {
 
 // Validate checks spec's runs and compiles its assertions without running
 // anything.
-func Validate(spec *scenario.Spec, withPrev bool) error {
+func Validate(spec *scenario.Spec, prev *analysis.Results) error {
 	if err := checkRuns(spec); err != nil {
 		return err
 	}
 	if err := checkWorkloads(context.Background(), spec); err != nil {
 		return err
 	}
-	_, err := analysis.CompileAssertions(spec, withPrev)
+	_, err := analysis.CompileAssertions(spec, prev)
 	return err
 }
 

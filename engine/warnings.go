@@ -16,7 +16,7 @@ import (
 // it starts. prev is the -baseline file, or nil. Each is said once.
 func Warnings(spec *scenario.Spec, prev *analysis.Results) []string {
 	var out []string
-	if as, err := analysis.CompileAssertions(spec, prev != nil); err == nil {
+	if as, err := analysis.CompileAssertions(spec, prev); err == nil {
 		out = as.Warnings(prev)
 	}
 	var names []string

@@ -570,7 +570,7 @@ workloads:
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			spec := parse(t, c.src)
-			err := Validate(spec, false)
+			err := Validate(spec, nil)
 			var errs scenario.Errors
 			if !errors.As(err, &errs) {
 				t.Fatalf("got %v, want spec errors", err)
@@ -675,7 +675,7 @@ assertions:
 	}
 
 	bad := jobsSpec(t, "", "{workload: jobs, files: 5}", "  - name: x\nassertions:\n  - {name: typo, expr: x.busy_erors > 0}\n")
-	err = Validate(bad, false)
+	err = Validate(bad, nil)
 	var errs scenario.Errors
 	if !errors.As(err, &errs) || len(errs) != 1 {
 		t.Fatalf("got %v, want one spec error", err)

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -51,6 +52,25 @@ func describe(n *yaml.Node) string {
 		return quote(n.Value)
 	}
 	return "an alias"
+}
+
+// IsControl reports whether r is a control character a terminal or a
+// report could act on: C0 and C1 controls and DEL, and the bidirectional
+// overrides and isolates, which reorder the text around them.
+func IsControl(r rune) bool {
+	return unicode.IsControl(r) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
+}
+
+// noControls reports the first control character of a name or text that
+// is printed, other than a tab or one of allow.
+func noControls(r report, field string, n *yaml.Node, s, allow string) bool {
+	for _, c := range s {
+		if c != '\t' && !strings.ContainsRune(allow, c) && IsControl(c) {
+			r(deref(n), fmt.Sprintf("%s: control character %s in %s (names and texts are printed on terminals and in reports)", field, strings.Trim(strconv.QuoteRune(c), "'"), quote(s)))
+			return false
+		}
+	}
+	return true
 }
 
 // quote quotes s for a message, shortening a long value.
@@ -219,6 +239,24 @@ func floatVal(r report, name string, n *yaml.Node, in func(float64) bool, span s
 	return v, true
 }
 
+// MaxDuration bounds every duration of a spec (latencies, hold, every,
+// busy_backoff, timeout) and every latency scaled by -time-scale: far past
+// any benchmark, far below where nanosecond arithmetic overflows.
+const MaxDuration = 24 * time.Hour
+
+// fmtDur formats d without the zero units time.Duration prints (24h, not
+// 24h0m0s).
+func fmtDur(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
 func durVal(r report, name string, n *yaml.Node) (time.Duration, bool) {
 	n = deref(n)
 	if !scalarTag(n, "!!str") {
@@ -232,6 +270,10 @@ func durVal(r report, name string, n *yaml.Node) (time.Duration, bool) {
 	}
 	if d < 0 {
 		r(n, fmt.Sprintf("%s: want a duration >= 0, got %s", name, describe(n)))
+		return 0, false
+	}
+	if d > MaxDuration {
+		r(n, fmt.Sprintf("%s: want a duration of at most %s, got %s", name, fmtDur(MaxDuration), describe(n)))
 		return 0, false
 	}
 	return d, true

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"regexp"
 	"slices"
@@ -40,8 +41,40 @@ var distParams = map[string][]string{
 	"exponential": {"mean"},
 }
 
-// maxMatrixRuns bounds matrix expansion.
-const maxMatrixRuns = 10_000
+// maxRuns bounds the runs of a spec, explicit runs and matrix together.
+const maxRuns = 10_000
+
+// runCapWhy ends the messages about maxRuns.
+const runCapWhy = "(explicit runs and matrix together)"
+
+// Names become file names, and a file name is at most 255 bytes (ext4,
+// XFS, APFS, NTFS). The limits leave room for what is added around a name.
+const (
+	maxFileName = 255
+	// MaxSpecName: the longest name made from a spec name is the results
+	// file's temporary name, .<name>-<UTC timestamp>-<N>.json.tmp-<random>.
+	MaxSpecName = maxFileName - len(".-20060102T150405Z-10000.json.tmp-4294967295")
+	// MaxRunName: a run's temporary directory is scenrun-<run>-<random>.
+	MaxRunName = maxFileName - len("scenrun--4294967295")
+)
+
+// nameTooLong is the message for a name longer than limit bytes, or "".
+func nameTooLong(field, name string, limit int, why string) string {
+	if len(name) <= limit {
+		return ""
+	}
+	return fmt.Sprintf("%s: %s is %d bytes, at most %d: %s must fit in %d bytes", field, quote(name), len(name), limit, why, maxFileName)
+}
+
+const (
+	specNameWhy = "the results file name (<name>-<UTC timestamp>.json, and its temporary file)"
+	runNameWhy  = "the run's temporary directory name (scenrun-<run>-XXXX)"
+)
+
+// MaxSpecBytes bounds a spec file: far past any hand-written spec, and
+// small enough that finding a syntax error's position (a few dozen parses
+// of the file) stays quick.
+const MaxSpecBytes = 1 << 20
 
 // parser holds the state of one Parse.
 type parser struct {
@@ -54,6 +87,9 @@ type parser struct {
 	workloads map[string]*Workload
 	wnodes    map[*Workload]*workloadNodes // where a spec's workload's parts are
 	getenv    func(string) string
+
+	latencyPos map[string]Pos // where each latency value is, by latencyKey
+	profile    string         // the profile being decoded
 
 	// matrixBad is set when the matrix could not be expanded: references to
 	// run names are then not checked, since they may name matrix runs.
@@ -107,6 +143,10 @@ func (p *parser) sorted() Errors {
 }
 
 func (p *parser) parse(data []byte, sets []string) *Spec {
+	if len(data) > MaxSpecBytes {
+		p.errs = append(p.errs, &Error{File: p.file, Msg: fmt.Sprintf("the spec is %d bytes, more than the limit of %d (1 MiB)", len(data), MaxSpecBytes)})
+		return nil
+	}
 	doc, err := decodeYAML(data)
 	if err != nil {
 		p.errs = append(p.errs, syntaxError(p.file, data, err))
@@ -156,17 +196,22 @@ func (p *parser) parse(data []byte, sets []string) *Spec {
 	} else if v, ok := strVal(p.report, "name", kv.val); ok {
 		if !specNameRE.MatchString(v) {
 			p.errf(deref(kv.val), `name: want lower-case letters, digits, "_" and "-", got %s`, quote(v))
+		} else if msg := nameTooLong("name", v, MaxSpecName, specNameWhy); msg != "" {
+			p.errf(deref(kv.val), "%s", msg)
 		}
 		s.Name = v
 	}
 	if n, ok := given("description"); ok {
-		s.Description, _ = strVal(p.report, "description", n)
+		if v, ok := strVal(p.report, "description", n); ok && noControls(p.report, "description", n, v, "\n") {
+			s.Description = v
+		}
 	}
 
 	if n, ok := given("profiles"); ok {
 		p.decodeProfiles(n)
 	}
 	s.Profiles = p.profiles
+	s.latencyPos = p.latencyPos
 	if n, ok := given("workloads"); ok {
 		p.decodeWorkloads(n)
 	}
@@ -203,7 +248,7 @@ func (p *parser) parse(data []byte, sets []string) *Spec {
 	if kv, ok := fields["matrix"]; ok && !isNull(deref(kv.val)) {
 		m := deref(kv.val)
 		matrixGiven = m.Kind != yaml.MappingNode || len(m.Content) > 0
-		runs, given := p.expandMatrix(kv.key, m, s.Defaults, defaultsGiven, names)
+		runs, given := p.expandMatrix(kv.key, m, s.Defaults, defaultsGiven, names, len(s.Runs))
 		s.Runs, runOrigins = append(s.Runs, runs...), append(runOrigins, given...)
 	}
 	resolveAuto(&s.Defaults)
@@ -254,6 +299,8 @@ func (p *parser) decodeProfiles(m *yaml.Node) {
 }
 
 func (p *parser) decodeProfile(name string, m *yaml.Node) Profile {
+	p.profile = name
+	defer func() { p.profile = "" }()
 	pr := Profile{Name: name, Upload: Latency{Dist: "constant"}, Import: Latency{Dist: "constant"}}
 	if m.Kind != yaml.MappingNode {
 		p.errf(m, "profile %q: want a mapping of upload, import, latency, error_rate, got %s", name, describe(m))
@@ -319,6 +366,7 @@ func (p *parser) latency(name string, n *yaml.Node) (Latency, bool) {
 	n = deref(n)
 	switch n.Kind {
 	case yaml.ScalarNode:
+		p.latencyAt(name, "mean", n)
 		d, ok := durVal(p.report, name, n)
 		return Latency{Dist: "constant", Mean: d}, ok
 	case yaml.MappingNode:
@@ -357,6 +405,7 @@ func (p *parser) latency(name string, n *yaml.Node) (Latency, bool) {
 			continue
 		}
 		keys[kv.name], vals[kv.name] = kv.key, deref(kv.val)
+		p.latencyAt(name, kv.name, kv.val)
 		d, dok := durVal(p.report, kv.name, kv.val)
 		*dst, ok = d, ok && dok
 	}
@@ -409,9 +458,91 @@ func (p *parser) latency(name string, n *yaml.Node) (Latency, bool) {
 	return l, true
 }
 
+// latencyAt records where field of the latency of call is, in the profile
+// being decoded.
+func (p *parser) latencyAt(call, field string, n *yaml.Node) {
+	if p.profile == "" {
+		return
+	}
+	if p.latencyPos == nil {
+		p.latencyPos = map[string]Pos{}
+	}
+	p.latencyPos[latencyKey(p.profile, call, field)] = posOf(deref(n))
+}
+
+func latencyKey(profile, call, field string) string {
+	return profile + "\x00" + call + "\x00" + field
+}
+
+// CheckScale checks that every latency of the profiles the runs use,
+// scaled by scale (-quick, -time-scale), stays within MaxDuration: a
+// product past it would be an absurd run, and past 292 years it would wrap
+// negative. Each problem is at the latency's position, or at the run for a
+// built-in profile.
+func (s *Spec) CheckScale(scale float64) error {
+	var errs Errors
+	seen := map[string]bool{}
+	for _, r := range s.Runs {
+		pr, ok := s.Profiles[r.Config.Profile]
+		if !ok || seen[pr.Name] {
+			continue
+		}
+		seen[pr.Name] = true
+		calls := []string{"upload", "import"}
+		for c := range pr.Calls {
+			calls = append(calls, c)
+		}
+		sort.Strings(calls[2:])
+		for _, c := range calls {
+			l, _ := pr.Call(c)
+			for _, f := range []struct {
+				name string
+				d    time.Duration
+			}{{"mean", l.Mean}, {"min", l.Min}, {"max", l.Max}, {"stddev", l.Stddev}, {"median", l.Median}, {"p99", l.P99}} {
+				prod := float64(f.d) * scale
+				if !(prod > float64(MaxDuration)) {
+					continue
+				}
+				pos, ok := s.latencyPos[latencyKey(pr.Name, c, f.name)]
+				if !ok && (c == "upload" || c == "import") {
+					pos, ok = s.latencyPos[latencyKey(pr.Name, "latency", f.name)]
+				}
+				if !ok {
+					pos = r.Pos
+				}
+				what := c
+				if l.Dist != "constant" {
+					what += " " + f.name
+				}
+				shown := fmt.Sprintf("%.4gh", prod/float64(time.Hour))
+				if prod < float64(math.MaxInt64/2) {
+					shown = fmtDur(time.Duration(prod).Round(time.Millisecond))
+				}
+				errs = append(errs, &Error{File: s.File, Pos: pos, Msg: fmt.Sprintf(
+					"profile %s: %s %s × time scale %g = %s, more than the limit of %s", pr.Name, what, fmtDur(f.d), scale, shown, fmtDur(MaxDuration))})
+			}
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	sort.SliceStable(errs, func(i, j int) bool {
+		if errs[i].Line != errs[j].Line {
+			return errs[i].Line < errs[j].Line
+		}
+		return errs[i].Col < errs[j].Col
+	})
+	return errs
+}
+
 func (p *parser) decodeRuns(n *yaml.Node, defaults Config, defaultsGiven origins, ops []setOp, names map[string]Pos) ([]Run, []origins) {
 	if n.Kind != yaml.SequenceNode {
 		p.errf(n, "runs: want a list of runs, got %s", describe(n))
+		return nil, nil
+	}
+	if len(n.Content) > maxRuns {
+		p.errf(n, "runs: %d runs, more than the limit of %d runs %s", len(n.Content), maxRuns, runCapWhy)
+		p.matrixBad = true // run references cannot be checked
 		return nil, nil
 	}
 	var runs []Run
@@ -435,6 +566,8 @@ func (p *parser) decodeRuns(n *yaml.Node, defaults Config, defaultsGiven origins
 			run.Name, run.Pos = name, posOf(nameNode)
 			if !runNameRE.MatchString(name) {
 				p.errf(nameNode, `name: want letters, digits, "_", "." and "-", got %s`, quote(name))
+			} else if msg := nameTooLong("name", name, MaxRunName, runNameWhy); msg != "" {
+				p.errf(nameNode, "%s", msg)
 			}
 			if first, dup := names[name]; dup {
 				p.errf(nameNode, "run name %s given twice (first at %s)", quote(name), first.lineCol())
@@ -455,7 +588,7 @@ func (p *parser) decodeRuns(n *yaml.Node, defaults Config, defaultsGiven origins
 
 // expandMatrix expands the matrix at key into runs, after the explicit ones
 // whose names are in names.
-func (p *parser) expandMatrix(key, m *yaml.Node, defaults Config, defaultsGiven origins, names map[string]Pos) ([]Run, []origins) {
+func (p *parser) expandMatrix(key, m *yaml.Node, defaults Config, defaultsGiven origins, names map[string]Pos, explicit int) ([]Run, []origins) {
 	if m.Kind != yaml.MappingNode {
 		p.errf(m, "matrix: want a mapping of run fields to lists of values, got %s", describe(m))
 		p.matrixBad = true
@@ -504,13 +637,18 @@ func (p *parser) expandMatrix(key, m *yaml.Node, defaults Config, defaultsGiven 
 		}
 		axes = append(axes, axis{f, kv.key, v.Content})
 		total *= len(v.Content)
-		if total > maxMatrixRuns {
-			p.errf(key, "matrix: more than %d runs", maxMatrixRuns)
+		if total > maxRuns {
+			p.errf(key, "matrix: more than %d runs, the limit for explicit runs and matrix together", maxRuns)
 			p.matrixBad = true
 			return nil, nil
 		}
 	}
 	if !ok {
+		p.matrixBad = true
+		return nil, nil
+	}
+	if explicit+total > maxRuns {
+		p.errf(key, "matrix: %d runs after the %d explicit runs, more than the limit of %d runs %s", total, explicit, maxRuns, runCapWhy)
 		p.matrixBad = true
 		return nil, nil
 	}
@@ -532,6 +670,8 @@ func (p *parser) expandMatrix(key, m *yaml.Node, defaults Config, defaultsGiven 
 			}
 		}
 		switch first, dup := names[name]; {
+		case len(name) > MaxRunName:
+			p.errf(key, "%s", nameTooLong("matrix: run name", name, MaxRunName, runNameWhy))
 		case own[name]:
 			p.errf(key, "matrix: run name %s comes out twice", quote(name))
 		case dup:
@@ -696,7 +836,9 @@ func (p *parser) decodeAssertions(n *yaml.Node) []Assertion {
 			switch kv.name {
 			case "name":
 				nameOK = true
-				a.Name, _ = strVal(p.report, "name", kv.val)
+				if v, ok := strVal(p.report, "name", kv.val); ok && noControls(p.report, "name", kv.val, v, "") {
+					a.Name = v
+				}
 			case "expr":
 				exprOK = true
 				v := deref(kv.val)

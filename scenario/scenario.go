@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strconv"
@@ -48,11 +49,20 @@ func (e *Error) Error() string {
 // Errors is every problem found in one spec, in file order.
 type Errors []*Error
 
-// Error gives one problem per line.
+// MaxErrorsShown bounds the problems Errors.Error gives: a spec with
+// thousands of them gets the first ones and a count of the rest.
+const MaxErrorsShown = 100
+
+// Error gives one problem per line, at most MaxErrorsShown of them, then
+// how many more there are.
 func (es Errors) Error() string {
-	lines := make([]string, len(es))
-	for i, e := range es {
+	shown := es[:min(len(es), MaxErrorsShown)]
+	lines := make([]string, len(shown), len(shown)+1)
+	for i, e := range shown {
 		lines[i] = e.Error()
+	}
+	if more := len(es) - len(shown); more > 0 {
+		lines = append(lines, (&Error{File: es[0].File, Msg: fmt.Sprintf("… and %d more errors", more)}).Error())
 	}
 	return strings.Join(lines, "\n")
 }
@@ -220,6 +230,8 @@ type Spec struct {
 	Compare     []Compare
 	Gate        Gate
 	Assertions  []Assertion
+
+	latencyPos map[string]Pos // where each profile's latencies are written
 }
 
 // Run returns the run called name.
@@ -267,9 +279,21 @@ func builtinProfiles() map[string]Profile {
 
 // Load reads the spec at path and parses it.
 func Load(path string, sets []string) (*Spec, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("load spec: %w", err)
+	}
+	defer f.Close()
+	// One byte past the limit is enough for Parse to refuse the file, and
+	// a huge file is never read whole.
+	data, err := io.ReadAll(io.LimitReader(f, MaxSpecBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("load spec: %w", err)
+	}
+	if len(data) > MaxSpecBytes {
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			return nil, Errors{{File: path, Msg: fmt.Sprintf("the spec is %d bytes, more than the limit of %d (1 MiB)", fi.Size(), MaxSpecBytes)}}
+		}
 	}
 	return Parse(path, data, sets)
 }

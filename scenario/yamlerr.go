@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -121,15 +122,11 @@ func badByte(data []byte, msg string) (Pos, bool) {
 	return Pos{}, false
 }
 
-// maxLocateLines bounds the prefix search: it parses each line's prefixes.
-const (
-	maxLocateLines = 1000
-	maxLocateBytes = 128 << 10
-	maxLocateCols  = 500
-)
-
 // locate finds the shortest prefix of data, cut at a line and then at a
 // character, whose parse fails with msg; its last character is the problem.
+// Prefixes are searched by bisection: a prefix that holds the problem fails
+// with its message, and one that ends before it does not, so a spec of any
+// accepted size (MaxSpecBytes) takes a few dozen parses, not one per line.
 func locate(data []byte, msg string) (Pos, bool) {
 	fails := func(prefix []byte) bool {
 		_, err := decodeYAML(prefix)
@@ -143,36 +140,34 @@ func locate(data []byte, msg string) (Pos, bool) {
 		return t == msg
 	}
 	lines := bytes.SplitAfter(data, []byte("\n"))
-	if len(lines) > maxLocateLines || len(data) > maxLocateBytes {
+	ends := make([]int, len(lines)+1) // ends[k]: the length of the first k lines
+	for i, l := range lines {
+		ends[i+1] = ends[i] + len(l)
+	}
+	// The smallest k whose first k lines fail.
+	k := sort.Search(len(lines)+1, func(k int) bool { return k > 0 && fails(data[:ends[k]]) })
+	if k > len(lines) {
 		return Pos{}, false
 	}
-	end := 0
-	for i, l := range lines {
-		if !fails(data[:end+len(l)]) {
-			end += len(l)
-			continue
-		}
-		// The problem is on line i+1: find the first character that makes it.
-		if len(l) > maxLocateCols {
-			return Pos{i + 1, firstCol(data, i+1)}, true
-		}
-		col := 0
-		for j := 0; j < len(l); {
-			_, size := utf8.DecodeRune(l[j:])
-			j += size
-			col++
-			if fails(data[:end+j]) {
-				if j == len(l) && l[j-1] == '\n' {
-					// Only the line break completes the problem: point at the
-					// last real character of the line.
-					col = max(col-1, 1)
-				}
-				return Pos{i + 1, col}, true
-			}
-		}
+	i, l := k-1, lines[k-1]
+	// The problem is on line k: find the first character that makes it.
+	offs := []int{} // byte offset just after each character of l
+	for j := 0; j < len(l); {
+		_, size := utf8.DecodeRune(l[j:])
+		j += size
+		offs = append(offs, j)
+	}
+	c := sort.Search(len(offs), func(c int) bool { return fails(data[:ends[i]+offs[c]]) })
+	if c == len(offs) {
 		return Pos{i + 1, firstCol(data, i+1)}, true
 	}
-	return Pos{}, false
+	col := c + 1
+	if offs[c] == len(l) && l[len(l)-1] == '\n' {
+		// Only the line break completes the problem: point at the last
+		// real character of the line.
+		col = max(col-1, 1)
+	}
+	return Pos{i + 1, col}, true
 }
 
 // keyStart moves col back from a key's ':' to the key's first character:

@@ -49,7 +49,10 @@ func plan(ctx context.Context, args []string, stdout, stderr io.Writer, env envi
 	}
 	spec, err := scenario.Load(specs[0], o.sets)
 	if err == nil {
-		err = engine.Validate(spec, false)
+		err = spec.CheckScale(o.timeScale)
+	}
+	if err == nil {
+		err = engine.Validate(spec, nil)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)

@@ -109,6 +109,11 @@ func runSpecs(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 			bad = true
 			continue
 		}
+		if err := spec.CheckScale(c.timeScale); err != nil {
+			fmt.Fprintln(stderr, err)
+			bad = true
+			continue
+		}
 		if err := checkResultsName(c, spec.Name); err != nil {
 			fmt.Fprintf(stderr, "scenrun: %v\n", err)
 			bad = true
@@ -226,10 +231,10 @@ func runOne(ctx context.Context, r *engine.Runner, disp *progressDisplay, c *con
 		}
 	}
 	if runErr != nil && !res.Interrupted {
-		fmt.Fprintf(stderr, "scenrun: %s: %v\n", res.SpecFile, runErr)
+		fmt.Fprintf(stderr, "scenrun: %s: %s\n", res.SpecFile, analysis.EscapeControls(runErr.Error()))
 		for _, run := range res.Runs {
 			if run.Error != "" {
-				fmt.Fprintf(stderr, "scenrun: %s: run %s: %s\n", res.SpecFile, run.Name, run.Error)
+				fmt.Fprintf(stderr, "scenrun: %s: run %s: %s\n", res.SpecFile, run.Name, analysis.EscapeControls(run.Error))
 			}
 		}
 	}

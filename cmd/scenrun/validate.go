@@ -43,7 +43,7 @@ func validate(args []string, stdout, stderr io.Writer) int {
 	for _, path := range fs.Args() {
 		spec, err := scenario.Load(path, o.sets)
 		if err == nil {
-			err = engine.Validate(spec, o.baseline != "")
+			err = engine.Validate(spec, prev)
 		}
 		if err != nil {
 			fmt.Fprintln(stderr, err)

@@ -56,7 +56,7 @@ assertions:
   - {name: skipped run, expr: 'skipped.indexed == 10'}
   - {name: failed run, expr: 'broken.integrity == "ok"'}
 `)
-	as, err := CompileAssertions(spec, false)
+	as, err := CompileAssertions(spec, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
+	"github.com/expr-lang/expr/vm/runtime"
 
 	"github.com/scenrun/scenrun/scenario"
 )
@@ -67,7 +68,10 @@ func (st *evalState) lowerFunc(a, b RunResult, seg, stat string) (bool, error) {
 // not expr.Functions: expr binds the functions given to Compile into the
 // program, but reads the environment afresh on every run, so each
 // evaluation's functions see its own state.
-func env(spec *scenario.Spec, st *evalState, results []RunResult, prev map[string]RunResult) map[string]any {
+//
+// prevRuns are the runs of the -baseline file (nil without one), and prev
+// their results (nil at compile time).
+func env(spec *scenario.Spec, st *evalState, results []RunResult, prevRuns []string, prev map[string]RunResult) map[string]any {
 	e := map[string]any{"runs": results, "files": spec.Defaults.Files, "run": st.run, "lower": st.lowerFunc}
 	for _, r := range spec.Runs {
 		if !identRE.MatchString(r.Name) || slices.Contains(reserved, r.Name) {
@@ -79,10 +83,45 @@ func env(spec *scenario.Spec, st *evalState, results []RunResult, prev map[strin
 			e[r.Name] = RunResult{}
 		}
 	}
-	if prev != nil {
-		e["prev"] = prev
+	if prevRuns != nil {
+		e["prev"] = prevValue(prevRuns, prev)
 	}
 	return e
+}
+
+// prevValue is prev of the environment: a struct with a run's result for
+// each of names (expr tags name the fields as the runs), so that the
+// checker knows exactly which runs prev has and prev.<other> is a spec
+// error, not a zero run. The same names give the same type, at compile
+// time and at run time.
+func prevValue(names []string, runs map[string]RunResult) any {
+	fields := make([]reflect.StructField, len(names))
+	for i, n := range names {
+		fields[i] = reflect.StructField{Name: "R" + strconv.Itoa(i), Type: runType, Tag: reflect.StructTag("expr:" + strconv.Quote(n))}
+	}
+	v := reflect.New(reflect.StructOf(fields)).Elem()
+	for i, n := range names {
+		if r, ok := runs[n]; ok {
+			v.Field(i).Set(reflect.ValueOf(r))
+		}
+	}
+	return v.Interface()
+}
+
+// prevNames are the distinct run names of a -baseline file, sorted; nil
+// without one.
+func prevNames(prev *Results) []string {
+	if prev == nil {
+		return nil
+	}
+	names := []string{}
+	for _, r := range prev.Runs {
+		if r.Name != "" && !slices.Contains(names, r.Name) {
+			names = append(names, r.Name)
+		}
+	}
+	slices.Sort(names)
+	return names
 }
 
 // options are the expr options shared by compiling and evaluating: the
@@ -90,6 +129,15 @@ func env(spec *scenario.Spec, st *evalState, results []RunResult, prev map[strin
 // of a stat through _stat, which fails on a stat with no samples instead of
 // comparing a zero.
 func options(e map[string]any) []expr.Option {
+	return append(checkOptions(e), expr.Patch(statPatch{}))
+}
+
+// checkOptions are options without the patch. expr type-checks a patched
+// tree twice and the second pass takes a call's type from the first
+// without visiting its arguments again, so an unknown name inside a call
+// (lower(nope, b, …)) would go unreported: assertions are checked
+// unpatched first.
+func checkOptions(e map[string]any) []expr.Option {
 	return []expr.Option{
 		expr.Env(e),
 		expr.Function("delta_pct", func(args ...any) (any, error) {
@@ -103,8 +151,58 @@ func options(e map[string]any) []expr.Option {
 			v, _ := s.Get(name)
 			return v, nil
 		}, new(func(Stat, string, string) float64)),
-		expr.Patch(statPatch{}),
+		expr.Function("_field", fieldOf, new(func(any, any, string, bool) any)),
+		expr.Function("_value", func(args ...any) (any, error) {
+			if s, ok := asStat(args[0]); ok && s.Count == 0 {
+				return nil, fmt.Errorf("%s is a segment with no samples", args[1].(string))
+			}
+			return args[0], nil
+		}, new(func(any, string) any)),
 	}
+}
+
+// asStat is v as a Stat, if it is one.
+func asStat(v any) (Stat, bool) {
+	switch s := v.(type) {
+	case Stat:
+		return s, true
+	case *Stat:
+		if s != nil {
+			return *s, true
+		}
+	}
+	return Stat{}, false
+}
+
+// fieldOf is _field(base, prop, src, optional): base[prop] (base.prop) for a
+// base whose type is known only at run time, failing on a stat of a
+// segment with no samples as _stat does. optional (?. and get()) gives nil
+// where expr would fail.
+func fieldOf(args ...any) (v any, err error) {
+	base, prop, src, optional := args[0], args[1], args[2].(string), args[3].(bool)
+	if s, ok := asStat(base); ok {
+		if name, isStr := prop.(string); isStr && name != "count" {
+			if _, known := s.Get(name); known && s.Count == 0 {
+				return nil, fmt.Errorf("%s has no samples", src)
+			}
+		}
+	}
+	if base == nil {
+		if optional {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("cannot fetch %v from nil", prop)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			if optional {
+				v, err = nil, nil
+				return
+			}
+			v, err = nil, fmt.Errorf("%v", r)
+		}
+	}()
+	return runtime.Fetch(base, prop), nil
 }
 
 func toFloat(v any) float64 {
@@ -119,47 +217,144 @@ func toFloat(v any) float64 {
 	return math.NaN()
 }
 
-// statPatch rewrites X.p95 (X a Stat) into _stat(X, "p95", "X.p95").
+// statPatch routes every read of a stat through a function that fails on a
+// segment with no samples, whatever the shape of the expression: X.p95 (X
+// a Stat) becomes _stat(X, "p95", "X.p95"); a member or get() of a value
+// whose type is known only at run time (a map literal's value, a closure's
+// element) becomes _field, which checks at run time; and a Stat, or a value
+// of unknown type, used whole (compared, converted, passed to a function)
+// goes through _value, which fails on a Stat with no samples.
 type statPatch struct{}
 
 func (statPatch) Visit(node *ast.Node) {
-	m, ok := (*node).(*ast.MemberNode)
-	if !ok || m.Node.Type() != statType {
+	switch n := (*node).(type) {
+	case *ast.MemberNode:
+		if n.Method {
+			return
+		}
+		if id, ok := n.Node.(*ast.IdentifierNode); ok && id.Value == "$env" {
+			return
+		}
+		t := n.Node.Type()
+		prop, isStr := n.Property.(*ast.StringNode)
+		switch {
+		case t == statType && isStr:
+			if prop.Value == "count" {
+				return
+			}
+			if _, ok := (Stat{}).Get(prop.Value); !ok {
+				return
+			}
+			patchCall(node, "_stat", reflect.TypeOf(float64(0)), n.Node, &ast.StringNode{Value: prop.Value}, &ast.StringNode{Value: sourceOf(n)})
+		case t == statType || unknownType(t):
+			patchCall(node, "_field", nil, n.Node, n.Property, &ast.StringNode{Value: sourceOf(n)}, &ast.BoolNode{Value: n.Optional})
+		}
+	case *ast.BuiltinNode:
+		if n.Name == "get" && len(n.Arguments) == 2 {
+			if t := n.Arguments[0].Type(); t == statType || unknownType(t) {
+				patchCall(node, "_field", nil, n.Arguments[0], n.Arguments[1], &ast.StringNode{Value: sourceOf(n)}, &ast.BoolNode{Value: true})
+				return
+			}
+		}
+		for i := range n.Arguments {
+			wrapValue(&n.Arguments[i])
+		}
+	case *ast.CallNode:
+		if id, ok := n.Callee.(*ast.IdentifierNode); ok && strings.HasPrefix(id.Value, "_") {
+			return
+		}
+		for i := range n.Arguments {
+			wrapValue(&n.Arguments[i])
+		}
+	case *ast.BinaryNode:
+		wrapValue(&n.Left)
+		wrapValue(&n.Right)
+	case *ast.UnaryNode:
+		wrapValue(&n.Node)
+	}
+}
+
+// unknownType reports whether a node of type t has a type known only at
+// run time.
+func unknownType(t reflect.Type) bool { return t == nil || t.Kind() == reflect.Interface }
+
+// wrapValue routes the value of *node through _value when it may be a
+// Stat used whole.
+func wrapValue(node *ast.Node) {
+	switch n := (*node).(type) {
+	case *ast.PredicateNode, *ast.NilNode:
 		return
+	case *ast.CallNode:
+		if id, ok := n.Callee.(*ast.IdentifierNode); ok && id.Value == "_value" {
+			return
+		}
 	}
-	prop, ok := m.Property.(*ast.StringNode)
-	if !ok || prop.Value == "count" {
-		return
+	if t := (*node).Type(); t == statType || unknownType(t) {
+		*node = &ast.CallNode{Callee: &ast.IdentifierNode{Value: "_value"}, Arguments: []ast.Node{*node, &ast.StringNode{Value: sourceOf(*node)}}}
 	}
-	if _, ok := (Stat{}).Get(prop.Value); !ok {
-		return
+}
+
+// patched are the functions statPatch calls, with the index of the
+// argument that holds the source text they replaced.
+var patched = map[string]int{"_stat": 2, "_field": 2, "_value": 1}
+
+// sourceOf is n as written: n.String() with the calls statPatch put in
+// its subtree (children are patched first) replaced by the text they
+// replaced.
+func sourceOf(n ast.Node) string {
+	s := n.String()
+	type repl struct{ from, to string }
+	var rs []repl
+	ast.Find(n, func(c ast.Node) bool {
+		call, ok := c.(*ast.CallNode)
+		if !ok {
+			return false
+		}
+		id, ok := call.Callee.(*ast.IdentifierNode)
+		if !ok {
+			return false
+		}
+		if i, ok := patched[id.Value]; ok && i < len(call.Arguments) {
+			if src, ok := call.Arguments[i].(*ast.StringNode); ok {
+				rs = append(rs, repl{call.String(), src.Value})
+			}
+		}
+		return false
+	})
+	// Outermost first: an outer call's text holds its inner calls'.
+	slices.SortStableFunc(rs, func(a, b repl) int { return len(b.from) - len(a.from) })
+	for _, r := range rs {
+		s = strings.ReplaceAll(s, r.from, r.to)
 	}
-	call := &ast.CallNode{
-		Callee:    &ast.IdentifierNode{Value: "_stat"},
-		Arguments: []ast.Node{m.Node, &ast.StringNode{Value: prop.Value}, &ast.StringNode{Value: m.String()}},
+	return s
+}
+
+// patchCall replaces *node with a call of fn on args, of type t (nil: the
+// function's).
+func patchCall(node *ast.Node, fn string, t reflect.Type, args ...ast.Node) {
+	ast.Patch(node, &ast.CallNode{Callee: &ast.IdentifierNode{Value: fn}, Arguments: args})
+	if t != nil {
+		(*node).SetType(t)
 	}
-	ast.Patch(node, call)
-	(*node).SetType(reflect.TypeOf(float64(0)))
 }
 
 // Assertions are a spec's assertions, compiled and type-checked: nothing
 // runs with a bad one.
 type Assertions struct {
-	spec  *scenario.Spec
-	list  []assertion
-	gates []Gate // the lower() calls that name their runs and segment literally
+	spec     *scenario.Spec
+	list     []assertion
+	gates    []Gate   // the lower() calls that name their runs and segment literally
+	prevRuns []string // the -baseline file's runs, nil without one
 }
 
 // CompileAssertions compiles and type-checks every assertion of spec,
 // returning every problem with its position in the spec file (a
-// scenario.Errors). withPrev says whether `prev` (-baseline) is defined.
-func CompileAssertions(spec *scenario.Spec, withPrev bool) (*Assertions, error) {
+// scenario.Errors). prev is the -baseline file's results, nil without one:
+// `prev` is defined only with it, and holds exactly its runs.
+func CompileAssertions(spec *scenario.Spec, prev *Results) (*Assertions, error) {
 	st := &evalState{runs: map[string]*RunResult{}, gate: spec.Gate}
-	var prev map[string]RunResult
-	if withPrev {
-		prev = map[string]RunResult{}
-	}
-	e := env(spec, st, nil, prev)
+	prevRuns := prevNames(prev)
+	e := env(spec, st, nil, prevRuns, nil)
 	names := map[string]bool{}
 	for _, r := range spec.Runs {
 		names[r.Name] = true
@@ -171,12 +366,20 @@ func CompileAssertions(spec *scenario.Spec, withPrev bool) (*Assertions, error) 
 		fail := func(line, col int, msg string) {
 			errs = append(errs, &scenario.Error{File: spec.File, Pos: a.PosOf(line, col), Msg: fmt.Sprintf("assertion %q: %s", a.Name, msg)})
 		}
-		opts := append(options(e), expr.AsBool())
-		prog, err := expr.Compile(a.Expr, opts...)
+		opts := append(checkOptions(e), expr.AsBool())
+		_, err := expr.Compile(a.Expr, opts...)
+		var prog *vm.Program
+		if err == nil {
+			prog, err = expr.Compile(a.Expr, append(options(e), expr.AsBool())...)
+		}
 		if err != nil {
 			var fe *file.Error
 			if ok := asFileError(err, &fe); ok {
-				fail(max(fe.Line, 1), fe.Column, explainCompileError(a.Expr, fe, opts, spec, withPrev))
+				msg := explainCompileError(a.Expr, fe, opts, spec, prevRuns)
+				if prevRuns != nil {
+					msg = strings.ReplaceAll(msg, reflect.TypeOf(e["prev"]).String(), "prev")
+				}
+				fail(max(fe.Line, 1), fe.Column, msg)
 			} else {
 				fail(1, 0, explainMessage(err.Error()))
 			}
@@ -231,7 +434,7 @@ func CompileAssertions(spec *scenario.Spec, withPrev bool) (*Assertions, error) 
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	return &Assertions{spec: spec, list: out, gates: gates}, nil
+	return &Assertions{spec: spec, list: out, gates: gates, prevRuns: prevRuns}, nil
 }
 
 // literalGate is a lower() call whose runs (by name or run("…")) and
@@ -314,7 +517,7 @@ func (c *Assertions) evaluate(results []RunResult, skipped map[string]bool, prev
 	for i := range results {
 		st.runs[results[i].Name] = &results[i]
 	}
-	e := env(spec, st, results, prev)
+	e := env(spec, st, results, c.prevRuns, prev)
 	var out []AssertionResult
 	for _, a := range as {
 		r := AssertionResult{Name: a.spec.Name, Expr: a.spec.Expr}

@@ -22,7 +22,7 @@ assertions:
   - {name: lower, expr: 'lower(one, two, "db_total_ms", "p95")'}
   - {name: all, expr: 'all(runs, .db_total_ms.p95 < 15)'}
 `)
-	as, err := CompileAssertions(spec, false)
+	as, err := CompileAssertions(spec, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

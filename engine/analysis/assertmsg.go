@@ -72,7 +72,10 @@ func resultTypes() []resultType {
 // node at the error's location is either a name the environment does not
 // have or a member its receiver's type does not have; the message then says
 // what the name is, what was probably meant, and what is allowed.
-func explainCompileError(src string, fe *file.Error, opts []expr.Option, spec *scenario.Spec, withPrev bool) string {
+//
+// prevRuns are the -baseline file's runs, nil without -baseline.
+func explainCompileError(src string, fe *file.Error, opts []expr.Option, spec *scenario.Spec, prevRuns []string) string {
+	withPrev := prevRuns != nil
 	tree, config := checkedTree(src, opts)
 	if tree == nil {
 		return explainMessage(fe.Message)
@@ -92,6 +95,16 @@ func explainCompileError(src string, fe *file.Error, opts []expr.Option, spec *s
 	})
 	var msg string
 	ast.Find(tree.Node, func(n ast.Node) bool {
+		// prev.x and prev["x"]: the error is at the run's name.
+		if m, ok := n.(*ast.MemberNode); ok && msg == "" && withPrev {
+			id, isID := m.Node.(*ast.IdentifierNode)
+			prop, isStr := m.Property.(*ast.StringNode)
+			if isID && id.Value == "prev" && isStr && !slices.Contains(prevRuns, prop.Value) &&
+				(m.Location() == fe.Location || prop.Location() == fe.Location) {
+				msg = unknownPrevRun(prop.Value, prevRuns)
+				return true
+			}
+		}
 		if msg != "" || n.Location() != fe.Location {
 			return false
 		}
@@ -132,6 +145,24 @@ func checkedTree(src string, opts []expr.Option) (*parser.Tree, *conf.Config) {
 	config.Check()
 	tree, _ := checker.ParseCheck(src, config)
 	return tree, config
+}
+
+// unknownPrevRun explains prev.<name> for a run the -baseline file does
+// not have.
+func unknownPrevRun(name string, prevRuns []string) string {
+	msg := "prev has no run " + name
+	if s := scenario.Suggest(name, prevRuns); s != "" {
+		msg += ", did you mean " + s + "?"
+	}
+	all := prevRuns
+	const show = 20
+	if len(all) > show {
+		all = append(slices.Clone(all[:show]), "…")
+	}
+	if len(all) == 0 {
+		return msg + " (the -baseline file has no runs)"
+	}
+	return msg + " (the -baseline file's runs: " + strings.Join(all, ", ") + ")"
 }
 
 // unknownName explains a name the assertion environment does not have.

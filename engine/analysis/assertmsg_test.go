@@ -37,7 +37,7 @@ func TestBadAssertionCorpus(t *testing.T) {
 			}
 			spec, err := scenario.Parse(f, src, nil)
 			if err == nil {
-				_, err = CompileAssertions(spec, false)
+				_, err = CompileAssertions(spec, nil)
 			}
 			if err == nil {
 				t.Fatalf("got no error, want\n%s", want)
@@ -86,7 +86,7 @@ func TestMessagesNameNoGoTypes(t *testing.T) {
 				t.Fatal(err)
 			}
 			spec := parse(t, src)
-			_, err = CompileAssertions(spec, true)
+			_, err = CompileAssertions(spec, &Results{Runs: []RunResult{{Name: "a"}, {Name: "b"}, {Name: "per-file"}}})
 			var errs scenario.Errors
 			if !errors.As(err, &errs) || len(errs) != 1 {
 				t.Fatalf("got %v, want one error", err)

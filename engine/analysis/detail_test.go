@@ -49,7 +49,7 @@ runs: [{name: baseline}, {name: pool3}, {name: shared}]
 assertions:
   - {name: x, expr: '`+tt.expr+`'}
 `)
-			as, err := CompileAssertions(spec, false)
+			as, err := CompileAssertions(spec, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

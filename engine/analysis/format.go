@@ -8,7 +8,10 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/scenrun/scenrun/scenario"
 )
 
 // FormatExact is v at full precision, never in scientific notation.
@@ -131,3 +134,23 @@ func formatDetail(x float64) string {
 	}
 	return strconv.FormatFloat(x, 'f', 6, 64)
 }
+
+// EscapeControls shows each control character of s (scenario.IsControl;
+// line breaks and tabs stay) as its Go escape, \x1b: text from a spec or
+// a database never drives a terminal or reorders a report.
+func EscapeControls(s string) string {
+	if !strings.ContainsFunc(s, isEscaped) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if isEscaped(r) {
+			b.WriteString(strings.Trim(strconv.QuoteRune(r), "'"))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func isEscaped(r rune) bool { return r != '\n' && r != '\t' && scenario.IsControl(r) }

@@ -92,7 +92,11 @@ func FuzzCompile(f *testing.F) {
 			return // not an assertion problem: the spec decoder's fuzzer covers it
 		}
 		lines := strings.Count(string(src), "\n") + 1
-		as, err := CompileAssertions(spec, withPrev)
+		var prevRes *Results
+		if withPrev {
+			prevRes = &Results{Runs: fuzzResults()[:1]}
+		}
+		as, err := CompileAssertions(spec, prevRes)
 		if err != nil {
 			var errs scenario.Errors
 			if !errors.As(err, &errs) || len(errs) == 0 {

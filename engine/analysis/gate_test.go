@@ -229,7 +229,7 @@ assertions:
   - {name: negated, expr: 'not lower(one, two, "db_total_ms", "p95")'}
   - {name: compared, expr: 'lower(one, two, "db_total_ms", "p95") == false'}
 `)
-	as, err := CompileAssertions(spec, false)
+	as, err := CompileAssertions(spec, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

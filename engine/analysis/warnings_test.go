@@ -24,11 +24,12 @@ assertions:
   - {name: single, expr: 'lower(one, solo, "db_total_ms", "p95")'}
   - {name: all indexed, expr: 'all(runs, .indexed == .files)'}
 `)
-	as, err := CompileAssertions(spec, true)
+	prev := &Results{Runs: []RunResult{{Name: "other"}}}
+	as, err := CompileAssertions(spec, prev)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := as.Warnings(&Results{Runs: []RunResult{{Name: "other"}}})
+	got := as.Warnings(prev)
 	want := []string{
 		`lower(one, two, "db_total_ms", "p95"): 3 vs 3 trials cannot reach α=0.05 (smallest possible p=0.1): set repeat ≥ 4 on both runs, or repeat: auto`,
 		`run "three": profile "flaky" fails 0.1 of its calls and the run has no retries, so some items will end failed; an assertion reads indexed`,

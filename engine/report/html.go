@@ -673,7 +673,7 @@ scenrun {{.Res.Environment.Scenrun}}, {{.Res.Environment.Go}}, SQLite {{.Res.Env
 // if it exists.
 func SaveHTML(path string, res *analysis.Results) error {
 	var buf bytes.Buffer
-	if err := renderHTML(&buf, res); err != nil {
+	if err := renderHTML(&buf, escaped(res)); err != nil {
 		return fmt.Errorf("html report: %w", err)
 	}
 	return saveFile(path, "html report", true, func(w io.Writer) error {

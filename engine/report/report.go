@@ -35,6 +35,9 @@ const defaultReportWidth = 120
 // ever applies to the "table" format. The "csv" format is for machines: one
 // row per run and segment, at full precision.
 func Render(w io.Writer, res *analysis.Results, opts RenderOptions) error {
+	if opts.Format != "csv" {
+		res = escaped(res) // for people: no control character reaches them raw
+	}
 	if opts.Width <= 0 {
 		opts.Width = defaultReportWidth
 	}
