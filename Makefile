@@ -4,7 +4,7 @@ BIN     := bin/scenrun
 SPEC    ?= scenarios/mitigation.yaml
 FUZZTIME ?= 10s
 
-.PHONY: build run test race fuzz bench gobench aa lint clean html-check
+.PHONY: build run test race fuzz bench gobench aa lint clean html-check soak
 
 build:
 	$(GO) build -o $(BIN) ./cmd/scenrun
@@ -24,6 +24,17 @@ fuzz:
 	$(GO) test ./scenario -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./scenario -run '^$$' -fuzz '^FuzzSet$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./engine/analysis -run '^$$' -fuzz '^FuzzCompile$$' -fuzztime $(FUZZTIME)
+
+# Random mutations of every scenario in scenarios/ (a key deleted or given
+# twice, a value of another type, a number huge, negative or zero, names
+# swapped, the text cut short), each run by the built binary with -quick
+# for SOAK (default 60s): fails on a panic, an exit code outside 0–3 and
+# 130, a spec error without FILE:LINE:COL, anything left in TMPDIR or an
+# invalid results JSON. It prints its seed; SOAK_SEED=N replays a soak and
+# SOAK_CASE=K one mutation of it. Failed specs go to bin/soak-failures/.
+SOAK ?= 60s
+soak: build
+	SOAK=$(SOAK) $(GO) run ./cmd/soak -bin $(BIN)
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
