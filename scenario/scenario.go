@@ -42,7 +42,16 @@ func (e *Error) Error() string {
 	if b.Len() > 0 {
 		b.WriteString(" ")
 	}
-	b.WriteString(e.Msg)
+	// One problem, one line: a control character that a spec's value
+	// brought into the message (a run name with a newline, listed among
+	// the runs) is written escaped.
+	for _, r := range e.Msg {
+		if IsControl(r) {
+			b.WriteString(strings.Trim(strconv.QuoteRune(r), "'"))
+		} else {
+			b.WriteRune(r)
+		}
+	}
 	return b.String()
 }
 

@@ -447,3 +447,18 @@ func TestSuggest(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorIsOneLine: a spec value with a newline, repeated in a message's
+// list of runs, does not break the one-line FILE:LINE:COL format (found by
+// make soak).
+func TestErrorIsOneLine(t *testing.T) {
+	_, err := Parse("nl.yaml", []byte("version: 1\nname: h\ndefaults: {files: 8}\nruns:\n  - name: \"a\\nb\"\ncompare:\n  - baseline: x\n"), nil)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, line := range strings.Split(err.Error(), "\n") {
+		if !strings.HasPrefix(line, "nl.yaml:") {
+			t.Errorf("a line without a position: %q in\n%s", line, err)
+		}
+	}
+}
