@@ -388,7 +388,63 @@ func (p *parser) statement(field string, n *yaml.Node) (Statement, bool) {
 	}
 	st := Statement{Text: s, Params: ParseParams(s)}
 	st.Pos, st.at, _ = p.exprPositions(n)
+	// A schema may hold many statements; anything else is one statement,
+	// since SQLite prepares only the first and would drop the rest unseen.
+	if !strings.HasPrefix(field, "schema") {
+		if off, more := secondStatement(s); more {
+			p.errs = append(p.errs, &Error{File: p.file, Pos: st.PosAt(off), Msg: fmt.Sprintf("%s: one statement per item: a second one starts here (write a list of statements)", field)})
+			return Statement{}, false
+		}
+	}
 	return st, true
+}
+
+// secondStatement reports whether sql holds a statement after its first,
+// and the byte offset where it starts: a ';' outside literals, quoted
+// identifiers and comments, followed by more than blanks and comments.
+func secondStatement(sql string) (int, bool) {
+	for i := 0; i < len(sql); i++ {
+		switch c := sql[i]; {
+		case c == '\'' || c == '"' || c == '`':
+			j := i + 1
+			for j < len(sql) && sql[j] != c {
+				j++
+			}
+			i = j
+		case c == '[':
+			for i < len(sql) && sql[i] != ']' {
+				i++
+			}
+		case c == '-' && i+1 < len(sql) && sql[i+1] == '-':
+			for i < len(sql) && sql[i] != '\n' {
+				i++
+			}
+		case c == '/' && i+1 < len(sql) && sql[i+1] == '*':
+			i += 2
+			for i+1 < len(sql) && !(sql[i] == '*' && sql[i+1] == '/') {
+				i++
+			}
+			i++
+		case c == ';':
+			rest := sql[i+1:]
+			for {
+				rest = strings.TrimLeft(rest, " \t\r\n;")
+				if strings.HasPrefix(rest, "--") {
+					if k := strings.IndexByte(rest, '\n'); k >= 0 {
+						rest = rest[k:]
+						continue
+					}
+					rest = ""
+				}
+				break
+			}
+			if rest != "" {
+				return len(sql) - len(rest), true
+			}
+			return 0, false
+		}
+	}
+	return 0, false
 }
 
 // statements decodes a statement or a list of statements.
