@@ -333,7 +333,7 @@ func summarize(ms []*measured) {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("scenbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	reps := fs.Int("reps", 9, "repetitions of every variant (≥ 1; medians over them)")
+	reps := fs.Int("reps", 7, "repetitions of every variant (≥ 1; medians over them)")
 	files := fs.Int("files", 818, "files per repetition (three state changes each; per_file runs ¼ as many at c=1 and ½ above, single_writer 2× at c=10 and 4× at c=50)")
 	out := fs.String("out", "results", "directory for the bench JSON (bench-<UTC timestamp>.json)")
 	jsonFile := fs.String("json", "", "write the JSON to exactly this `file` instead")

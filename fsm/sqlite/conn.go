@@ -35,8 +35,8 @@ import (
 type Conn struct {
 	c                       *sql.Conn
 	w                       *fsm.Workload
-	begin, commit, rollback driver.StmtExecContext
-	stmts                   [][]driver.Stmt // per transition, per statement, prepared on first use
+	begin, commit, rollback driver.StmtExecContext // rollback prepared on its first use: most connections never need it
+	stmts                   [][]driver.Stmt        // per transition, per statement, prepared on first use
 	reader                  driver.Stmt
 	savepoints              map[string]driver.StmtExecContext // ApplyBatch's SAVEPOINT, RELEASE, ROLLBACK TO, prepared on first use
 	prepared                []driver.Stmt
@@ -80,9 +80,6 @@ func (d *DB) conn(ctx context.Context) (*Conn, error) {
 			return err
 		}
 		if conn.commit, err = prep("COMMIT"); err != nil {
-			return err
-		}
-		if conn.rollback, err = prep("ROLLBACK"); err != nil {
 			return err
 		}
 		return nil
@@ -292,20 +289,20 @@ func (c *Conn) tx(ctx context.Context, fn func(dc any) error) error {
 	}
 	return c.c.Raw(func(dc any) error {
 		if _, err := c.begin.ExecContext(context.Background(), nil); err != nil {
-			c.rollback.ExecContext(context.Background(), nil) // no-op when BEGIN began nothing
+			c.rollBack(dc) // no-op when BEGIN began nothing
 			if isBusy(err) {
 				return fmt.Errorf("begin: %w: %w", fsm.ErrBusy, err)
 			}
 			return fmt.Errorf("begin: %w", err)
 		}
 		if err := fn(dc); err != nil {
-			c.rollback.ExecContext(context.Background(), nil)
+			c.rollBack(dc)
 			return err
 		}
 		if _, err := c.commit.ExecContext(context.Background(), nil); err != nil {
 			// SQLite may leave the transaction open after a failed COMMIT
 			// (SQLITE_BUSY); ROLLBACK ends it either way.
-			c.rollback.ExecContext(context.Background(), nil)
+			c.rollBack(dc)
 			if isBusy(err) {
 				return fmt.Errorf("commit: %w: %w", fsm.ErrBusy, err)
 			}
@@ -486,4 +483,20 @@ func (c *Conn) Read(ctx context.Context) error {
 // fsm.Conn because pragmas are SQLite's own; tests reach it through a *Conn.
 func (c *Conn) Pragma(ctx context.Context, name string) (string, error) {
 	return readPragma(ctx, c.c, name)
+}
+
+// rollBack runs ROLLBACK on the driver connection dc, preparing it on
+// first use: a per_file connection writes three times and seldom fails, so
+// preparing it with BEGIN and COMMIT cost every item a prepare for nothing.
+func (c *Conn) rollBack(dc any) {
+	if c.rollback == nil {
+		s, err := dc.(driver.ConnPrepareContext).PrepareContext(context.Background(), "ROLLBACK")
+		if err != nil {
+			dc.(driver.ExecerContext).ExecContext(context.Background(), "ROLLBACK", nil)
+			return
+		}
+		c.prepared = append(c.prepared, s)
+		c.rollback = s.(driver.StmtExecContext)
+	}
+	c.rollback.ExecContext(context.Background(), nil)
 }
