@@ -597,6 +597,12 @@ func (r *reportWriter) comparison(c *analysis.Comparison, alpha, floor float64) 
 		lines = append(lines, l)
 	}
 	for _, w := range c.Warnings {
+		// What a gate could have detected is information for every
+		// comparison, not a warning about this one.
+		if strings.HasPrefix(w, "smallest detectable change") {
+			lines = append(lines, "note: "+w)
+			continue
+		}
 		lines = append(lines, r.paint("warning: "+w, sgrYellow))
 	}
 	r.notes(lines)
