@@ -167,6 +167,28 @@ type param struct {
 // rules.
 func paramsAt(sql string) []param {
 	var out []param
+	scanCode(sql, func(i int) int {
+		switch {
+		case sql[i] == ':' && i+1 < len(sql) && sql[i+1] == ':':
+			return i + 1 // a cast
+		case sql[i] == ':' && i+1 < len(sql) && isIdentStart(sql[i+1]):
+			j := i + 1
+			for j < len(sql) && isIdentPart(sql[j]) {
+				j++
+			}
+			out = append(out, param{sql[i+1 : j], i})
+			return j - 1
+		}
+		return i
+	})
+	return out
+}
+
+// scanCode calls code with the index of every byte of sql that is code:
+// outside string literals ('…', with ” inside), quoted identifiers ("…",
+// `…`, […]) and comments (-- … and /* … */). code returns the index it has
+// read up to; len(sql) stops the scan.
+func scanCode(sql string, code func(i int) int) {
 	for i := 0; i < len(sql); i++ {
 		c := sql[i]
 		switch {
@@ -197,18 +219,10 @@ func paramsAt(sql string) []param {
 				i++
 			}
 			i++
-		case c == ':' && i+1 < len(sql) && sql[i+1] == ':':
-			i++ // a cast
-		case c == ':' && i+1 < len(sql) && isIdentStart(sql[i+1]):
-			j := i + 1
-			for j < len(sql) && isIdentPart(sql[j]) {
-				j++
-			}
-			out = append(out, param{sql[i+1 : j], i})
-			i = j - 1
+		default:
+			i = code(i)
 		}
 	}
-	return out
 }
 
 func isIdentStart(c byte) bool { return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }

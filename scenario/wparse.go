@@ -400,51 +400,32 @@ func (p *parser) statement(field string, n *yaml.Node) (Statement, bool) {
 }
 
 // secondStatement reports whether sql holds a statement after its first,
-// and the byte offset where it starts: a ';' outside literals, quoted
-// identifiers and comments, followed by more than blanks and comments.
+// and the byte offset where it starts: a ';' in code (scanCode) followed by
+// more than blanks, semicolons and comments.
 func secondStatement(sql string) (int, bool) {
-	for i := 0; i < len(sql); i++ {
-		switch c := sql[i]; {
-		case c == '\'' || c == '"' || c == '`':
-			j := i + 1
-			for j < len(sql) && sql[j] != c {
-				j++
-			}
-			i = j
-		case c == '[':
-			for i < len(sql) && sql[i] != ']' {
-				i++
-			}
-		case c == '-' && i+1 < len(sql) && sql[i+1] == '-':
-			for i < len(sql) && sql[i] != '\n' {
-				i++
-			}
-		case c == '/' && i+1 < len(sql) && sql[i+1] == '*':
-			i += 2
-			for i+1 < len(sql) && !(sql[i] == '*' && sql[i+1] == '/') {
-				i++
-			}
-			i++
-		case c == ';':
-			rest := sql[i+1:]
-			for {
-				rest = strings.TrimLeft(rest, " \t\r\n;")
-				if strings.HasPrefix(rest, "--") {
-					if k := strings.IndexByte(rest, '\n'); k >= 0 {
-						rest = rest[k:]
-						continue
-					}
-					rest = ""
-				}
-				break
-			}
-			if rest != "" {
-				return len(sql) - len(rest), true
-			}
-			return 0, false
+	at := -1
+	scanCode(sql, func(i int) int {
+		if sql[i] != ';' {
+			return i
 		}
-	}
-	return 0, false
+		rest := sql[i+1:]
+		for {
+			rest = strings.TrimLeft(rest, " \t\r\n;")
+			if strings.HasPrefix(rest, "--") {
+				if k := strings.IndexByte(rest, '\n'); k >= 0 {
+					rest = rest[k:]
+					continue
+				}
+				rest = ""
+			}
+			break
+		}
+		if rest != "" {
+			at = len(sql) - len(rest)
+		}
+		return len(sql)
+	})
+	return at, at >= 0
 }
 
 // statements decodes a statement or a list of statements.
