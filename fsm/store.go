@@ -222,31 +222,56 @@ func ReturnsRows(sql string) bool {
 	return false
 }
 
-// stripSQL blanks out string literals and comments of sql.
+// stripSQL blanks out string literals, quoted identifiers and comments of
+// sql.
 func stripSQL(sql string) string {
-	b := []byte(sql)
-	for i := 0; i < len(b); i++ {
+	b := []byte(strings.Repeat(" ", len(sql)))
+	ScanCode(sql, func(i int) int {
+		b[i] = sql[i]
+		return i
+	})
+	return string(b)
+}
+
+// ScanCode calls code with the index of every byte of sql that is code:
+// outside string literals ('…', with ” inside), quoted identifiers ("…",
+// `…`, […]) and comments (-- … and /* … */). code returns the index it has
+// read up to; len(sql) stops the scan.
+func ScanCode(sql string, code func(i int) int) {
+	for i := 0; i < len(sql); i++ {
+		c := sql[i]
 		switch {
-		case b[i] == '\'':
+		case c == '\'' || c == '"' || c == '`':
 			j := i + 1
-			for j < len(b) && b[j] != '\'' {
-				b[j] = ' '
+			for j < len(sql) {
+				if sql[j] == c {
+					if j+1 < len(sql) && sql[j+1] == c { // a doubled quote
+						j += 2
+						continue
+					}
+					break
+				}
 				j++
 			}
 			i = j
-		case b[i] == '-' && i+1 < len(b) && b[i+1] == '-':
-			for i < len(b) && b[i] != '\n' {
-				b[i] = ' '
+		case c == '[':
+			for i < len(sql) && sql[i] != ']' {
 				i++
 			}
-		case b[i] == '/' && i+1 < len(b) && b[i+1] == '*':
-			for i < len(b) && !(b[i] == '/' && i > 0 && b[i-1] == '*') {
-				b[i] = ' '
+		case c == '-' && i+1 < len(sql) && sql[i+1] == '-':
+			for i < len(sql) && sql[i] != '\n' {
 				i++
 			}
+		case c == '/' && i+1 < len(sql) && sql[i+1] == '*':
+			i += 2
+			for i+1 < len(sql) && !(sql[i] == '*' && sql[i+1] == '/') {
+				i++
+			}
+			i++
+		default:
+			i = code(i)
 		}
 	}
-	return string(b)
 }
 
 // A KeyFormat turns an item's number into its key and back. The zero

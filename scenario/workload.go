@@ -4,6 +4,8 @@ import (
 	_ "embed"
 	"time"
 	"unicode/utf8"
+
+	"github.com/scenrun/scenrun/fsm"
 )
 
 // A Workload is what every item of a run goes through (SPEC §9): the table
@@ -167,7 +169,7 @@ type param struct {
 // rules.
 func paramsAt(sql string) []param {
 	var out []param
-	scanCode(sql, func(i int) int {
+	fsm.ScanCode(sql, func(i int) int {
 		switch {
 		case sql[i] == ':' && i+1 < len(sql) && sql[i+1] == ':':
 			return i + 1 // a cast
@@ -182,47 +184,6 @@ func paramsAt(sql string) []param {
 		return i
 	})
 	return out
-}
-
-// scanCode calls code with the index of every byte of sql that is code:
-// outside string literals ('…', with ” inside), quoted identifiers ("…",
-// `…`, […]) and comments (-- … and /* … */). code returns the index it has
-// read up to; len(sql) stops the scan.
-func scanCode(sql string, code func(i int) int) {
-	for i := 0; i < len(sql); i++ {
-		c := sql[i]
-		switch {
-		case c == '\'' || c == '"' || c == '`':
-			j := i + 1
-			for j < len(sql) {
-				if sql[j] == c {
-					if j+1 < len(sql) && sql[j+1] == c { // a doubled quote
-						j += 2
-						continue
-					}
-					break
-				}
-				j++
-			}
-			i = j
-		case c == '[':
-			for i < len(sql) && sql[i] != ']' {
-				i++
-			}
-		case c == '-' && i+1 < len(sql) && sql[i+1] == '-':
-			for i < len(sql) && sql[i] != '\n' {
-				i++
-			}
-		case c == '/' && i+1 < len(sql) && sql[i+1] == '*':
-			i += 2
-			for i+1 < len(sql) && !(sql[i] == '*' && sql[i+1] == '/') {
-				i++
-			}
-			i++
-		default:
-			i = code(i)
-		}
-	}
 }
 
 func isIdentStart(c byte) bool { return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/scenrun/scenrun/fsm"
 	"gopkg.in/yaml.v3"
 )
 
@@ -400,11 +401,11 @@ func (p *parser) statement(field string, n *yaml.Node) (Statement, bool) {
 }
 
 // secondStatement reports whether sql holds a statement after its first,
-// and the byte offset where it starts: a ';' in code (scanCode) followed by
+// and the byte offset where it starts: a ';' in code (fsm.ScanCode) followed by
 // more than blanks, semicolons and comments.
 func secondStatement(sql string) (int, bool) {
 	at := -1
-	scanCode(sql, func(i int) int {
+	fsm.ScanCode(sql, func(i int) int {
 		if sql[i] != ';' {
 			return i
 		}
