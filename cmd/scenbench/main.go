@@ -3,9 +3,10 @@
 // making the same state changes on one connection (the raw limit), and for
 // every connection mode at concurrency 1, 10 and 50 scenrun's engine and
 // the mode's twin, a hand-written program doing the same work with the same
-// connection pattern (twins.go), each engine run next to its twin's; the
-// same for the read-then-write workload of SPEC §9 (twins_jobs.go) and, when
-// $SCENRUN_POSTGRES_URL names a server, PostgreSQL's pool (twins_pg.go). It
+// connection pattern (fsm/sqlite/twin.go), each engine run next to its
+// twin's; the same for the read-then-write workload of SPEC §9
+// (fsm/sqlite/twin_jobs.go) and, when $SCENRUN_POSTGRES_URL names a server,
+// PostgreSQL's pool (fsm/postgres/twin.go). It
 // prints each one's transitions per second, the engine's ratio to its twin
 // and every variant's ratio to the raw loop, each the median of the ratios
 // of the same repetition, so drift of a busy machine hits both sides of a
@@ -38,6 +39,7 @@ import (
 	"github.com/scenrun/scenrun/engine/analysis"
 	"github.com/scenrun/scenrun/engine/report"
 	"github.com/scenrun/scenrun/fsm"
+	"github.com/scenrun/scenrun/fsm/postgres"
 	"github.com/scenrun/scenrun/fsm/sqlite"
 	"github.com/scenrun/scenrun/scenario"
 )
@@ -105,6 +107,10 @@ type benchReport struct {
 	Targets     []target             `json:"targets"`
 }
 
+// pgURLEnv names the server the PostgreSQL variants run on; without it they
+// are skipped.
+const pgURLEnv = "SCENRUN_POSTGRES_URL"
+
 const pragmas = "journal_mode: wal, synchronous: normal, busy_timeout: 5000"
 
 // benchModes and benchConcurrency are the grid of twins and engine
@@ -136,7 +142,7 @@ func filesScale(mode string, c int) float64 {
 }
 
 // jobsModes are the connection modes with a read-then-write twin.
-func jobsModes() []string { return []string{"per_file", "pool", "single_writer"} }
+func jobsModes() []string { return sqlite.JobsTwinModes() }
 
 // jobsScale is filesScale for the read-then-write workload: two writes an
 // item instead of three, so half as many items again for as long a run.
@@ -229,9 +235,9 @@ func (v variant) label() string {
 // steps is how many writes an item of v's workload makes.
 func (v variant) steps() int {
 	if v.Workload == "jobs" {
-		return len(jobsSteps)
+		return sqlite.JobsTwinSteps
 	}
-	return len(twinSteps)
+	return sqlite.TwinSteps
 }
 
 // selectVariants keeps the variants whose name matches re, with what their
@@ -422,13 +428,13 @@ type bench struct {
 func (b bench) measure(ctx context.Context, m *measured) (float64, error) {
 	switch m.Kind {
 	case "twin":
-		var res twinResult
+		var res sqlite.TwinResult
 		var err error
 		switch {
 		case m.Database == "postgres":
-			res, err = runPGTwin(ctx, b.pgURL, m.Files, m.Concurrency)
+			res.Elapsed, res.Transitions, err = postgres.Twin(ctx, b.pgURL, m.Files, m.Concurrency, sqlite.TwinPoolSize)
 		case m.Workload == "jobs":
-			res, err = runJobsTwin(ctx, b.tmp, m.Connection, m.Files, m.Concurrency)
+			res, err = sqlite.JobsTwin(ctx, b.tmp, m.Connection, m.Files, m.Concurrency)
 		default:
 			res, err = b.filesTwin(ctx, m)
 		}
@@ -459,12 +465,12 @@ func (b bench) measure(ctx context.Context, m *measured) (float64, error) {
 }
 
 // filesTwin runs the files workload's twin of m's connection mode.
-func (b bench) filesTwin(ctx context.Context, m *measured) (twinResult, error) {
+func (b bench) filesTwin(ctx context.Context, m *measured) (sqlite.TwinResult, error) {
 	var pragmas []string
 	if m.NoCkpt {
 		pragmas = []string{"PRAGMA wal_autocheckpoint = 0"}
 	}
-	return runTwin(ctx, b.tmp, m.Connection, m.Files, m.Concurrency, pragmas)
+	return sqlite.Twin(ctx, b.tmp, m.Connection, m.Files, m.Concurrency, pragmas)
 }
 
 // scenario runs m as a whole scenario, as scenrun would: parse the spec,
@@ -483,7 +489,7 @@ func (b bench) scenario(ctx context.Context, m *measured) (float64, error) {
 		pr = "  database: postgres\n" // the server of $SCENRUN_POSTGRES_URL; pragmas are SQLite's
 	case m.Workload == "jobs":
 		pr += "  workload: jobs\n  txlock: immediate\n"
-		workloads = "workloads:\n" + jobsWorkloadYAML
+		workloads = "workloads:\n" + sqlite.JobsWorkloadYAML
 	}
 	spec := fmt.Sprintf(`version: 1
 name: bench-%s
@@ -499,7 +505,7 @@ name: bench-%s
 assertions:
   - name: every item done, nothing lost
     expr: all(runs, .indexed == .files && .integrity == "ok" && .transitions == %d * .files)
-`, strings.ReplaceAll(m.Name, "_", "-"), workloads, m.Files, m.Concurrency, m.Connection, poolSize, batchSize, pr, m.Name, m.steps())
+`, strings.ReplaceAll(m.Name, "_", "-"), workloads, m.Files, m.Concurrency, m.Connection, sqlite.TwinPoolSize, sqlite.TwinBatchSize, pr, m.Name, m.steps())
 	dir, err := os.MkdirTemp(b.tmp, "scenbench-")
 	if err != nil {
 		return 0, err
@@ -633,7 +639,7 @@ func printReport(w io.Writer, rep *benchReport) {
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "\nratio: median over repetitions of (engine ÷ its twin of the same repetition); raw ratio: the same ÷ raw (*_nockpt lines ÷ raw_nockpt).")
-	fmt.Fprintln(w, "A twin is the mode's work hand-written with database/sql (cmd/scenbench/twins.go); tps are transitions per second, medians.")
+	fmt.Fprintln(w, "A twin is the mode's work hand-written with database/sql (fsm/sqlite/twin.go); tps are transitions per second, medians.")
 	fmt.Fprintln(w, "jobs lines: the read-then-write workload (SPEC §9's claim: BEGIN IMMEDIATE, SELECT version, UPDATE … WHERE version = ?, COMMIT; then finish), txlock immediate.")
 	fmt.Fprintln(w, "postgres lines: the files workload on PostgreSQL (read committed), the twin written with pgx; the server's round trips are in both.")
 	for _, s := range rep.Skipped {

@@ -1,9 +1,9 @@
-package main
+package sqlite
 
-// The read-then-write twins: SPEC §9's job queue, where a worker claims a
+// The read-then-write twins (see twin.go): SPEC §9's job queue, where a worker claims a
 // job by reading its version and writing it back only if it is unchanged
 // (BEGIN IMMEDIATE; SELECT version …; UPDATE … WHERE version = ?; COMMIT),
-// then finishes it. The engine runs the same workload from jobsWorkloadYAML
+// then finishes it. The engine runs the same workload from JobsWorkloadYAML
 // with txlock: immediate, so neither side meets a busy error: the write lock
 // is taken at BEGIN, and waiting for it is the busy handler's.
 
@@ -19,13 +19,13 @@ import (
 	"time"
 )
 
-// jobsSchema is the jobs table, on both sides of a ratio.
-const jobsSchema = `CREATE TABLE jobs (id INTEGER PRIMARY KEY, state TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 0, worker INTEGER, result TEXT);
+// twinJobsSchema is the jobs table, on both sides of a ratio.
+const twinJobsSchema = `CREATE TABLE jobs (id INTEGER PRIMARY KEY, state TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 0, worker INTEGER, result TEXT);
 CREATE INDEX jobs_state ON jobs (state);`
 
-// jobsSteps are the workload's two steps, their statements numbered as
-// twinSteps' (TestJobsTwinSQLIsTheSpecs holds them to jobsWorkloadYAML).
-var jobsSteps = [2]struct {
+// twinJobsSteps are the workload's two steps, their statements numbered as
+// twinSteps' (TestJobsTwinSQLIsTheSpecs holds them to JobsWorkloadYAML).
+var twinJobsSteps = [2]struct {
 	name, from, to string
 	sql            []string
 }{
@@ -38,15 +38,18 @@ var jobsSteps = [2]struct {
 	}},
 }
 
-// jobsSeed is the workload's default seed.
-const jobsSeed = "INSERT INTO jobs (id, state) VALUES (?1, ?2)"
+// JobsTwinSteps is how many writes the jobs workload makes a job.
+const JobsTwinSteps = len(twinJobsSteps)
 
-// jobsWorkloadYAML is the engine's side: the same workload as a spec's
+// twinJobsSeed is the workload's default seed.
+const twinJobsSeed = "INSERT INTO jobs (id, state) VALUES (?1, ?2)"
+
+// JobsWorkloadYAML is the engine's side: the same workload as a spec's
 // `workloads:` entry, indented to sit under it.
-var jobsWorkloadYAML = `  jobs:
+var JobsWorkloadYAML = `  jobs:
     description: Workers read a job's version, then claim it; then finish it.
     schema: |
-      ` + strings.ReplaceAll(jobsSchema, "\n", "\n      ") + `
+      ` + strings.ReplaceAll(twinJobsSchema, "\n", "\n      ") + `
     table: jobs
     key: id
     version: version
@@ -84,6 +87,9 @@ func jobsTwinOf(mode string) jobsTwin {
 	return nil
 }
 
+// JobsTwinModes are the connection modes with a read-then-write twin.
+func JobsTwinModes() []string { return []string{"per_file", "pool", "single_writer"} }
+
 // openJobsDB creates the jobs database at path, as openTwinDB the files one,
 // with every connection's transactions BEGIN IMMEDIATE (the driver's
 // _txlock applies to BeginTx only; the twins prepare their own BEGIN).
@@ -101,7 +107,7 @@ func openJobsDB(ctx context.Context, path string, items int) (*sql.DB, error) {
 		if mode != "wal" {
 			return fmt.Errorf("journal_mode is %q after asking for wal", mode)
 		}
-		if _, err := db.ExecContext(ctx, jobsSchema); err != nil {
+		if _, err := db.ExecContext(ctx, twinJobsSchema); err != nil {
 			return fmt.Errorf("create schema: %w", err)
 		}
 		tx, err := db.BeginTx(ctx, nil)
@@ -110,7 +116,7 @@ func openJobsDB(ctx context.Context, path string, items int) (*sql.DB, error) {
 		}
 		defer tx.Rollback()
 		for i := range items {
-			if _, err := tx.ExecContext(ctx, jobsSeed, i, "queued"); err != nil {
+			if _, err := tx.ExecContext(ctx, twinJobsSeed, i, "queued"); err != nil {
 				return fmt.Errorf("seed: %w", err)
 			}
 		}
@@ -148,9 +154,9 @@ func openJobsConn(ctx context.Context, db *sql.DB) (*jobsConn, error) {
 	prep(&c.rollback, "ROLLBACK")
 	prep(&c.savepoint, "SAVEPOINT w")
 	prep(&c.release, "RELEASE w")
-	prep(&c.sel, jobsSteps[0].sql[0])
-	prep(&c.claim, jobsSteps[0].sql[1])
-	prep(&c.finish, jobsSteps[1].sql[0])
+	prep(&c.sel, twinJobsSteps[0].sql[0])
+	prep(&c.claim, twinJobsSteps[0].sql[1])
+	prep(&c.finish, twinJobsSteps[1].sql[0])
 	if err != nil {
 		c.close()
 		return nil, fmt.Errorf("prepare: %w", err)
@@ -160,7 +166,7 @@ func openJobsConn(ctx context.Context, db *sql.DB) (*jobsConn, error) {
 
 // step runs step k of job i for worker, inside the caller's transaction.
 func (c *jobsConn) step(i, k, worker int) error {
-	s := jobsSteps[k]
+	s := twinJobsSteps[k]
 	var res sql.Result
 	var err error
 	if k == 0 {
@@ -222,7 +228,7 @@ func jobsPerFileTwin(ctx context.Context, db *sql.DB, items, n int) (time.Durati
 			if err != nil {
 				return err
 			}
-			for k := range jobsSteps {
+			for k := range twinJobsSteps {
 				if err := c.write(i, k, w); err != nil {
 					c.close()
 					return err
@@ -235,11 +241,11 @@ func jobsPerFileTwin(ctx context.Context, db *sql.DB, items, n int) (time.Durati
 	return elapsed, int(committed.Load()), err
 }
 
-// jobsPoolTwin keeps poolSize connections open and lends one to each write.
+// jobsPoolTwin keeps TwinPoolSize connections open and lends one to each write.
 func jobsPoolTwin(ctx context.Context, db *sql.DB, items, n int) (time.Duration, int, error) {
-	db.SetMaxIdleConns(poolSize)
-	pool := make(chan *jobsConn, poolSize)
-	for range poolSize {
+	db.SetMaxIdleConns(TwinPoolSize)
+	pool := make(chan *jobsConn, TwinPoolSize)
+	for range TwinPoolSize {
 		c, err := openJobsConn(ctx, db)
 		if err != nil {
 			return 0, 0, err
@@ -250,7 +256,7 @@ func jobsPoolTwin(ctx context.Context, db *sql.DB, items, n int) (time.Duration,
 	var committed atomic.Int64
 	elapsed, err := workers(ctx, n, items, func(_ context.Context, w int) (func(int) error, func() error, error) {
 		return func(i int) error {
-			for k := range jobsSteps {
+			for k := range twinJobsSteps {
 				c := <-pool
 				err := c.write(i, k, w)
 				pool <- c
@@ -266,7 +272,7 @@ func jobsPoolTwin(ctx context.Context, db *sql.DB, items, n int) (time.Duration,
 }
 
 // jobsSingleWriterTwin has one goroutine commit the queued writes, up to
-// batchSize a transaction, a claim (two statements) inside a savepoint of
+// TwinBatchSize a transaction, a claim (two statements) inside a savepoint of
 // its own so that a conflict would undo it alone, as the engine's.
 func jobsSingleWriterTwin(ctx context.Context, db *sql.DB, items, n int) (time.Duration, int, error) {
 	c, err := openJobsConn(ctx, db)
@@ -278,16 +284,16 @@ func jobsSingleWriterTwin(ctx context.Context, db *sql.DB, items, n int) (time.D
 		i, k, worker int
 		done         chan error
 	}
-	reqs := make(chan request, batchSize)
+	reqs := make(chan request, TwinBatchSize)
 	committed := 0
 	stopped := make(chan struct{})
 	go func() {
 		defer close(stopped)
-		batch := make([]request, 0, batchSize)
+		batch := make([]request, 0, TwinBatchSize)
 		for first := range reqs {
 			batch = append(batch[:0], first)
 		fill:
-			for len(batch) < batchSize {
+			for len(batch) < TwinBatchSize {
 				select {
 				case r := <-reqs:
 					batch = append(batch, r)
@@ -297,7 +303,7 @@ func jobsSingleWriterTwin(ctx context.Context, db *sql.DB, items, n int) (time.D
 			}
 			err := c.tx(func() error {
 				for _, r := range batch {
-					multi := len(jobsSteps[r.k].sql) > 1
+					multi := len(twinJobsSteps[r.k].sql) > 1
 					if multi {
 						if _, err := c.savepoint.Exec(); err != nil {
 							return err
@@ -325,7 +331,7 @@ func jobsSingleWriterTwin(ctx context.Context, db *sql.DB, items, n int) (time.D
 	elapsed, err := workers(ctx, n, items, func(_ context.Context, w int) (func(int) error, func() error, error) {
 		done := make(chan error, 1)
 		return func(i int) error {
-			for k := range jobsSteps {
+			for k := range twinJobsSteps {
 				reqs <- request{i, k, w, done}
 				if err := <-done; err != nil {
 					return err
@@ -339,34 +345,34 @@ func jobsSingleWriterTwin(ctx context.Context, db *sql.DB, items, n int) (time.D
 	return elapsed, committed, err
 }
 
-// runJobsTwin runs the read-then-write twin of mode on a fresh database in
+// JobsTwin runs the read-then-write twin of mode on a fresh database in
 // a directory of its own under dir and checks every job done at version 2.
-func runJobsTwin(ctx context.Context, dir, mode string, items, n int) (twinResult, error) {
+func JobsTwin(ctx context.Context, dir, mode string, items, n int) (TwinResult, error) {
 	t := jobsTwinOf(mode)
 	if t == nil {
-		return twinResult{}, fmt.Errorf("no read-then-write twin for connection mode %q", mode)
+		return TwinResult{}, fmt.Errorf("no read-then-write twin for connection mode %q", mode)
 	}
 	d, err := os.MkdirTemp(dir, "scenbench-twin-")
 	if err != nil {
-		return twinResult{}, err
+		return TwinResult{}, err
 	}
 	defer os.RemoveAll(d)
 	db, err := openJobsDB(ctx, filepath.Join(d, "jobs.db"), items)
 	if err != nil {
-		return twinResult{}, err
+		return TwinResult{}, err
 	}
 	defer db.Close()
 	elapsed, committed, err := t(ctx, db, items, n)
 	if err != nil {
-		return twinResult{}, fmt.Errorf("jobs twin %s: %w", mode, err)
+		return TwinResult{}, fmt.Errorf("jobs twin %s: %w", mode, err)
 	}
 	if err := checkJobsDB(ctx, db, items); err != nil {
-		return twinResult{}, fmt.Errorf("jobs twin %s: %w", mode, err)
+		return TwinResult{}, fmt.Errorf("jobs twin %s: %w", mode, err)
 	}
-	if want := len(jobsSteps) * items; committed != want {
-		return twinResult{}, fmt.Errorf("jobs twin %s: %d writes committed, want %d", mode, committed, want)
+	if want := len(twinJobsSteps) * items; committed != want {
+		return TwinResult{}, fmt.Errorf("jobs twin %s: %d writes committed, want %d", mode, committed, want)
 	}
-	return twinResult{Elapsed: elapsed, Transitions: committed}, nil
+	return TwinResult{Elapsed: elapsed, Transitions: committed}, nil
 }
 
 // checkJobsDB fails unless every one of items jobs is done at version 2.

@@ -1,15 +1,16 @@
-package main
+package sqlite
 
-// The twins: for each connection mode, the smallest plain Go program a user
+// The twins scenbench holds the engine against: for each connection mode, the smallest plain Go program a user
 // would write by hand to make the same state changes with the same
 // connection pattern, concurrency and pragmas as scenrun's engine in that
 // mode — database/sql and the SQLite driver, no engine, no state machine,
 // no timing per file. The engine is held against them: engine ÷ twin is what
 // scenrun costs over doing the work yourself.
 //
-// This file imports github.com/mattn/go-sqlite3 itself, the one place outside
-// fsm/sqlite that does: scenbench is a bench harness, and a twin that went
-// through fsm/sqlite would share the code it is meant to be held against.
+// They live here because only fsm/sqlite imports the SQLite driver, but
+// they share none of this package's store code (DB, Conn, the connector):
+// they talk to github.com/mattn/go-sqlite3 through database/sql alone, so
+// that a twin never runs the code it is meant to be held against.
 
 import (
 	"context"
@@ -29,11 +30,11 @@ import (
 	"github.com/scenrun/scenrun/scenario"
 )
 
-// The connection modes' sizes, written into the engine's spec as well so
-// both sides of a ratio use the same ones.
+// The connection modes' sizes, which scenbench writes into the engine's
+// spec as well so both sides of a ratio use the same ones.
 const (
-	poolSize  = 4
-	batchSize = 64
+	TwinPoolSize  = 4
+	TwinBatchSize = 64
 )
 
 // twinSteps are the three UPDATEs of the files workload
@@ -47,6 +48,9 @@ var twinSteps = [3]struct {
 	{"complete_upload", "uploading", "processing", "UPDATE files SET state = ?1, version = version + 1, updated_at = ?2, upload_id = 'up-' || ?3, uploaded_at = ?2 WHERE path = ?4 AND state = ?5 AND version = ?6"},
 	{"complete_processing", "processing", "indexed", "UPDATE files SET state = ?1, version = version + 1, updated_at = ?2, import_id = 'imp-' || ?3, indexed_at = ?2 WHERE path = ?4 AND state = ?5 AND version = ?6"},
 }
+
+// TwinSteps is how many UPDATEs the files workload makes a file.
+const TwinSteps = len(twinSteps)
 
 // twinSeed is the workload's seed statement, numbered as twinSteps.
 const twinSeed = "INSERT INTO files (path, state, version, created_at, updated_at) VALUES (?1, ?2, 0, ?3, ?3)"
@@ -77,6 +81,11 @@ func twinOf(mode string) twin {
 		return singleWriterTwin
 	}
 	return nil
+}
+
+// TwinModes are the connection modes with a twin of the files workload.
+func TwinModes() []string {
+	return []string{"per_file", "per_worker", "shared", "pool", "single_writer"}
 }
 
 // openTwinDB creates a database at path with the pragmas of the bench on
@@ -340,11 +349,11 @@ func sharedTwin(ctx context.Context, db *sql.DB, files, n int, pragmas []string)
 	return elapsed, committed, err
 }
 
-// poolTwin keeps poolSize connections open and lends one to each write.
+// poolTwin keeps TwinPoolSize connections open and lends one to each write.
 func poolTwin(ctx context.Context, db *sql.DB, files, n int, pragmas []string) (time.Duration, int, error) {
-	db.SetMaxIdleConns(poolSize)
-	pool := make(chan *twinConn, poolSize)
-	for range poolSize {
+	db.SetMaxIdleConns(TwinPoolSize)
+	pool := make(chan *twinConn, TwinPoolSize)
+	for range TwinPoolSize {
 		c, err := openTwinConn(ctx, db, pragmas)
 		if err != nil {
 			return 0, 0, err // the deferred closes close those opened so far
@@ -371,7 +380,7 @@ func poolTwin(ctx context.Context, db *sql.DB, files, n int, pragmas []string) (
 }
 
 // singleWriterTwin has one goroutine own the only writing connection and
-// commit whatever writes are queued, up to batchSize a transaction; each
+// commit whatever writes are queued, up to TwinBatchSize a transaction; each
 // worker waits for its write's commit before the next.
 func singleWriterTwin(ctx context.Context, db *sql.DB, files, n int, pragmas []string) (time.Duration, int, error) {
 	c, err := openTwinConn(ctx, db, pragmas)
@@ -383,16 +392,16 @@ func singleWriterTwin(ctx context.Context, db *sql.DB, files, n int, pragmas []s
 		i, k int
 		done chan error
 	}
-	reqs := make(chan request, batchSize)
+	reqs := make(chan request, TwinBatchSize)
 	committed := 0 // the writer's; read after it has stopped
 	stopped := make(chan struct{})
 	go func() {
 		defer close(stopped)
-		batch := make([]request, 0, batchSize)
+		batch := make([]request, 0, TwinBatchSize)
 		for first := range reqs {
 			batch = append(batch[:0], first)
 		fill:
-			for len(batch) < batchSize {
+			for len(batch) < TwinBatchSize {
 				select {
 				case r := <-reqs:
 					batch = append(batch, r)
@@ -433,41 +442,41 @@ func singleWriterTwin(ctx context.Context, db *sql.DB, files, n int, pragmas []s
 	return elapsed, committed, err
 }
 
-// A twinResult is what one twin run measured.
-type twinResult struct {
+// A TwinResult is what one twin run measured.
+type TwinResult struct {
 	Elapsed     time.Duration
 	Transitions int
 }
 
-// runTwin runs the twin of mode on a fresh database in a directory of its
+// Twin runs the twin of mode on a fresh database in a directory of its
 // own under dir (removed afterwards) and checks that every file ended
 // indexed at version 3.
-func runTwin(ctx context.Context, dir, mode string, files, n int, pragmas []string) (twinResult, error) {
+func Twin(ctx context.Context, dir, mode string, files, n int, pragmas []string) (TwinResult, error) {
 	t := twinOf(mode)
 	if t == nil {
-		return twinResult{}, fmt.Errorf("no twin for connection mode %q", mode)
+		return TwinResult{}, fmt.Errorf("no twin for connection mode %q", mode)
 	}
 	d, err := os.MkdirTemp(dir, "scenbench-twin-")
 	if err != nil {
-		return twinResult{}, err
+		return TwinResult{}, err
 	}
 	defer os.RemoveAll(d)
 	db, err := openTwinDB(ctx, filepath.Join(d, "twin.db"), files)
 	if err != nil {
-		return twinResult{}, err
+		return TwinResult{}, err
 	}
 	defer db.Close()
 	elapsed, committed, err := t(ctx, db, files, n, pragmas)
 	if err != nil {
-		return twinResult{}, fmt.Errorf("twin %s: %w", mode, err)
+		return TwinResult{}, fmt.Errorf("twin %s: %w", mode, err)
 	}
 	if err := checkTwinDB(ctx, db, files); err != nil {
-		return twinResult{}, fmt.Errorf("twin %s: %w", mode, err)
+		return TwinResult{}, fmt.Errorf("twin %s: %w", mode, err)
 	}
 	if committed != 3*files {
-		return twinResult{}, fmt.Errorf("twin %s: %d UPDATEs committed, want %d", mode, committed, 3*files)
+		return TwinResult{}, fmt.Errorf("twin %s: %d UPDATEs committed, want %d", mode, committed, 3*files)
 	}
-	return twinResult{Elapsed: elapsed, Transitions: committed}, nil
+	return TwinResult{Elapsed: elapsed, Transitions: committed}, nil
 }
 
 // checkTwinDB fails unless every one of files files is indexed at version 3.

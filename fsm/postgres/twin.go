@@ -1,11 +1,13 @@
-package main
+package postgres
 
-// The PostgreSQL twin: the files workload through a pool of poolSize
-// dedicated pgx connections, each write BEGIN ISOLATION LEVEL READ
-// COMMITTED, its UPDATE (prepared on every connection), COMMIT — what
-// `database: postgres, connection: pool` does, written by hand with pgx.
-// Like the engine, it works in a fresh database of its own on the server of
-// $SCENRUN_POSTGRES_URL, dropped afterwards.
+// The PostgreSQL twin scenbench holds the engine against: the files
+// workload through a pool of dedicated pgx connections, each write BEGIN
+// ISOLATION LEVEL READ COMMITTED, its UPDATE (prepared on every connection),
+// COMMIT — what `database: postgres, connection: pool` does, written by hand
+// with pgx. Like the engine, it works in a fresh database of its own on the
+// server it is given, dropped afterwards. It lives here because only
+// fsm/postgres imports the driver, but shares none of this package's store
+// code: it talks to the server through pgx alone.
 
 import (
 	"context"
@@ -15,7 +17,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
-	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -24,22 +26,21 @@ import (
 	"github.com/scenrun/scenrun/scenario"
 )
 
-// pgURLEnv names the server the PostgreSQL variants run on; without it they
-// are skipped.
-const pgURLEnv = "SCENRUN_POSTGRES_URL"
-
-// pgTwinSteps are twinSteps with PostgreSQL's $n parameters.
-func pgTwinSteps() [len(twinSteps)]string {
-	var out [len(twinSteps)]string
-	for k, s := range twinSteps {
-		q := s.sql
-		for n := 9; n >= 1; n-- {
-			q = strings.ReplaceAll(q, "?"+strconv.Itoa(n), "$"+strconv.Itoa(n))
-		}
-		out[k] = q
-	}
-	return out
+// twinSteps are the three UPDATEs of the files workload
+// (scenario.FilesWorkload), each with its :name parameters numbered $n in
+// order of first use (TestTwinSQLIsTheWorkloads holds them to the
+// workload's text). start_upload has no :attempt. fsm/sqlite's twins have
+// the same steps with ?n.
+var twinSteps = [3]struct {
+	name, from, to, sql string
+}{
+	{"start_upload", "untracked", "uploading", "UPDATE files SET state = $1, version = version + 1, updated_at = $2, attempts = attempts + 1, upload_started_at = $2, error = NULL WHERE path = $3 AND state = $4 AND version = $5"},
+	{"complete_upload", "uploading", "processing", "UPDATE files SET state = $1, version = version + 1, updated_at = $2, upload_id = 'up-' || $3, uploaded_at = $2 WHERE path = $4 AND state = $5 AND version = $6"},
+	{"complete_processing", "processing", "indexed", "UPDATE files SET state = $1, version = version + 1, updated_at = $2, import_id = 'imp-' || $3, indexed_at = $2 WHERE path = $4 AND state = $5 AND version = $6"},
 }
+
+// twinPath is file i's key, the workload's KeyFormat.
+func twinPath(i int) string { return fmt.Sprintf("inbox/file-%07d.pdf", i) }
 
 // A pgTwinDB is the twin's own database on the server.
 type pgTwinDB struct {
@@ -144,17 +145,16 @@ var pgStepNames = [len(twinSteps)]string{"start_upload", "complete_upload", "com
 
 // pgPoolTwin keeps poolSize connections open, each with the three UPDATEs
 // prepared, and lends one to each write.
-func pgPoolTwin(ctx context.Context, d *pgTwinDB, files, n int) (time.Duration, int, error) {
+func pgPoolTwin(ctx context.Context, d *pgTwinDB, files, n, poolSize int) (time.Duration, int, error) {
 	pool := make(chan *pgx.Conn, poolSize)
-	steps := pgTwinSteps()
 	for range poolSize {
 		c, err := d.connect(ctx)
 		if err != nil {
 			return 0, 0, err
 		}
 		defer c.Close(context.WithoutCancel(ctx))
-		for k, q := range steps {
-			if _, err := c.Prepare(ctx, pgStepNames[k], q); err != nil {
+		for k, s := range twinSteps {
+			if _, err := c.Prepare(ctx, pgStepNames[k], s.sql); err != nil {
 				return 0, 0, fmt.Errorf("prepare: %w", err)
 			}
 		}
@@ -208,26 +208,70 @@ func pgWrite(ctx context.Context, c *pgx.Conn, i, k int) (err error) {
 	return nil
 }
 
-// runPGTwin runs the PostgreSQL pool twin on a fresh database on the
-// server at serverURL and checks that every file ended indexed at version 3.
-func runPGTwin(ctx context.Context, serverURL string, files, n int) (res twinResult, err error) {
+// Twin runs the PostgreSQL pool twin, with poolSize connections and
+// workers goroutines, on a fresh database on the server at serverURL and
+// checks that every file ended indexed at version 3. It returns the time
+// its state changes took and how many UPDATEs it committed.
+func Twin(ctx context.Context, serverURL string, files, workers, poolSize int) (elapsed time.Duration, transitions int, err error) {
 	if serverURL == "" {
-		return twinResult{}, errors.New("postgres twin: no server (" + pgURLEnv + " is not set)")
+		return 0, 0, errors.New("postgres twin: no server (SCENRUN_POSTGRES_URL is not set)")
 	}
 	d, err := createPGTwinDB(ctx, serverURL, files)
 	if err != nil {
-		return twinResult{}, err
+		return 0, 0, err
 	}
 	defer func() { err = errors.Join(err, d.drop(ctx)) }()
-	elapsed, committed, err := pgPoolTwin(ctx, d, files, n)
+	elapsed, committed, err := pgPoolTwin(ctx, d, files, workers, poolSize)
 	if err != nil {
-		return twinResult{}, fmt.Errorf("postgres twin pool: %w", err)
+		return 0, 0, fmt.Errorf("postgres twin pool: %w", err)
 	}
 	if err := d.check(ctx, files); err != nil {
-		return twinResult{}, fmt.Errorf("postgres twin pool: %w", err)
+		return 0, 0, fmt.Errorf("postgres twin pool: %w", err)
 	}
 	if committed != 3*files {
-		return twinResult{}, fmt.Errorf("postgres twin pool: %d UPDATEs committed, want %d", committed, 3*files)
+		return 0, 0, fmt.Errorf("postgres twin pool: %d UPDATEs committed, want %d", committed, 3*files)
 	}
-	return twinResult{Elapsed: elapsed, Transitions: committed}, nil
+	return elapsed, committed, nil
 }
+
+// workers runs n workers (numbered 0 … n−1), each calling file for the
+// files it claims (the next one not yet claimed), and returns how long they
+// took together. The first error stops every worker before its next file.
+// (fsm/sqlite's twins have the same.)
+func workers(ctx context.Context, n, files int, setup func(ctx context.Context, worker int) (file func(i int) error, done func() error, err error)) (time.Duration, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	start := time.Now()
+	for w := range n {
+		wg.Go(func() {
+			file, done, err := setup(ctx, w)
+			if err == nil {
+				for ctx.Err() == nil {
+					i := int(next.Add(1) - 1)
+					if i >= files {
+						break
+					}
+					if err = file(i); err != nil {
+						break
+					}
+				}
+				err = errors.Join(err, done())
+			}
+			if err != nil {
+				errs[w] = err
+				cancel(err)
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if err := errors.Join(errs...); err != nil {
+		return elapsed, err
+	}
+	return elapsed, context.Cause(ctx)
+}
+
+func noop() error { return nil }
