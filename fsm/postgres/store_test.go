@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net"
 	"net/url"
 	"os"
@@ -297,7 +298,15 @@ func TestBusyUnderSerializable(t *testing.T) {
 		defer wg.Done()
 		_, errA = a.Apply(ctx, &fsm.Write{Transition: bump, Item: 0, From: 1, To: 1})
 	}()
-	time.Sleep(hold / 4)
+	// b starts once a holds its row lock (a's session idle in its
+	// transaction, in the hold), not after a guessed sleep: on a loaded
+	// machine a's goroutine may not have begun by then.
+	idle := fmt.Sprintf("SELECT count(*) FROM pg_stat_activity WHERE pid = %d AND state = 'idle in transaction'", a.pg.PID())
+	for deadline := time.Now().Add(10 * time.Second); query(t, d, idle) != "1"; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the first writer never reached its hold")
+		}
+	}
 	_, errB := b.Apply(ctx, &fsm.Write{Transition: bump, Item: 0, From: 1, To: 1})
 	wg.Wait()
 	if errA != nil {
