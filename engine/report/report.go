@@ -389,8 +389,61 @@ func (r *reportWriter) fits(runs []analysis.RunResult, cols []resultColumn) bool
 
 // pack splits cols into as few consecutive parts as fit the report width,
 // each keeping at least one column even when that alone is too wide (a cell
-// is never cut).
+// is never cut). Among the splits with that fewest number of parts it takes
+// the one whose widest part is narrowest, so a last column is not left
+// alone in a part of its own when its neighbours could share.
 func (r *reportWriter) pack(runs []analysis.RunResult, cols []resultColumn) [][]resultColumn {
+	greedy := r.packGreedy(runs, cols)
+	k, n := len(greedy), len(cols)
+	if k < 2 {
+		return greedy
+	}
+	// width[i][j]: the rendered width of the part cols[i:j].
+	width := make([][]int, n+1)
+	for i := range n {
+		width[i] = make([]int, n+1)
+		for j := i + 1; j <= n; j++ {
+			width[i][j] = textWidth(r.resultsTable(runs, cols[i:j]).Render())
+		}
+	}
+	ok := func(i, j int) bool { return j == i+1 || width[i][j] <= r.opts.Width }
+	// best[p][j]: the narrowest widest part of cols[:j] in p parts (−1: none
+	// fits); from[p][j] where its last part starts.
+	best := make([][]int, k+1)
+	from := make([][]int, k+1)
+	for p := range best {
+		best[p], from[p] = make([]int, n+1), make([]int, n+1)
+		for j := range best[p] {
+			best[p][j] = -1
+		}
+	}
+	best[0][0] = 0
+	for p := 1; p <= k; p++ {
+		for j := p; j <= n; j++ {
+			for i := p - 1; i < j; i++ {
+				if best[p-1][i] < 0 || !ok(i, j) {
+					continue
+				}
+				if w := max(best[p-1][i], width[i][j]); best[p][j] < 0 || w < best[p][j] {
+					best[p][j], from[p][j] = w, i
+				}
+			}
+		}
+	}
+	if best[k][n] < 0 {
+		return greedy
+	}
+	parts := make([][]resultColumn, k)
+	for p, j := k, n; p > 0; p-- {
+		i := from[p][j]
+		parts[p-1] = cols[i:j]
+		j = i
+	}
+	return parts
+}
+
+// packGreedy fills each part with as many columns as fit, in order.
+func (r *reportWriter) packGreedy(runs []analysis.RunResult, cols []resultColumn) [][]resultColumn {
 	var parts [][]resultColumn
 	var cur []resultColumn
 	for _, c := range cols {

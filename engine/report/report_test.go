@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -439,5 +440,49 @@ func TestReportHumanBytes(t *testing.T) {
 				t.Errorf("analysis.FormatBytes(%d) = %q, want %q", tt.in, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestPackBalancesParts: at every width, pack splits a group of columns
+// into as few parts as the greedy fill does, each part fits (unless it is a
+// single column too wide on its own), and its widest part is no wider than
+// the greedy fill's. Somewhere in the range the greedy fill leaves a column
+// alone in its last part where pack does not.
+func TestPackBalancesParts(t *testing.T) {
+	res := longNameFixture()
+	identity, latency, outcome := resultColumns(res)
+	widest := func(r *reportWriter, parts [][]resultColumn) int {
+		w := 0
+		for _, p := range parts {
+			w = max(w, textWidth(r.resultsTable(res.Runs, p).Render()))
+		}
+		return w
+	}
+	lone := false
+	for _, group := range [][]resultColumn{slices.Concat(identity, outcome), latency} {
+		for width := 40; width <= 200; width += 2 {
+			r := &reportWriter{opts: RenderOptions{Format: "table", Width: width}}
+			greedy, parts := r.packGreedy(res.Runs, group), r.pack(res.Runs, group)
+			if len(parts) != len(greedy) {
+				t.Fatalf("width %d: %d parts, greedy %d", width, len(parts), len(greedy))
+			}
+			if n := len(slices.Concat(parts...)); n != len(group) {
+				t.Fatalf("width %d: %d columns in the parts, want %d", width, n, len(group))
+			}
+			for i, p := range parts {
+				if len(p) > 1 && !r.fits(res.Runs, p) {
+					t.Errorf("width %d: part %d does not fit", width, i+1)
+				}
+			}
+			if w, g := widest(r, parts), widest(r, greedy); w > g {
+				t.Errorf("width %d: widest part %d, greedy %d", width, w, g)
+			}
+			if last := len(greedy) - 1; last > 0 && len(greedy[last]) == 1 && len(parts[last]) > 1 {
+				lone = true
+			}
+		}
+	}
+	if !lone {
+		t.Error("no width where the greedy fill leaves a column alone and pack does not: the test checks nothing")
 	}
 }
