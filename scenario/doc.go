@@ -54,8 +54,10 @@
 // (SPEC §10: txlock and pragmas are for sqlite runs, isolation for postgres
 // runs). The parser records where each run's fields were set (defaults, the
 // run, a matrix key or a -set) and reports such a problem once, there,
-// naming the runs concerned. A field set in defaults counts as set for
-// every run. A postgres run without a `postgres` URL takes
+// naming the runs concerned. Set on a run (or a matrix key), such a field
+// is an error for a run of the other database; set in defaults or by -set
+// it applies to the runs of its database and is an error only when no run
+// is of that database. A postgres run without a `postgres` URL takes
 // $SCENRUN_POSTGRES_URL, read at parse time; without either it is an error.
 //
 // Profiles may define latencies under any call name besides upload and

@@ -255,7 +255,7 @@ func (p *parser) parse(data []byte, sets []string) *Spec {
 	for i := range s.Runs {
 		resolveAuto(&s.Runs[i].Config)
 	}
-	p.checkRuns(s, runOrigins)
+	p.checkRuns(s, runOrigins, defaultsGiven)
 	if !runsGiven && !matrixGiven {
 		at := top
 		if kv, ok := fields["runs"]; ok {

@@ -490,9 +490,11 @@ func (p *parser) readers(key, m *yaml.Node) *Readers {
 // checkRuns checks what depends on a run's whole configuration: the rules
 // of SPEC §10 on fields set for the other database, the server URL, and
 // the calls and schema of the run's workload. given[i] says where the
-// fields of s.Runs[i] were set. Problems are reported once where the field
+// fields of s.Runs[i] were set, defaultsGiven where those of defaults (and
+// -set) were: pragmas, txlock or isolation set there apply to the runs of
+// their database, and are an error only when no run is of that database. Problems are reported once where the field
 // was set, naming the runs concerned.
-func (p *parser) checkRuns(s *Spec, given []origins) {
+func (p *parser) checkRuns(s *Spec, given []origins, defaultsGiven origins) {
 	if s.Defaults.Database == "postgres" && s.Defaults.Postgres == "" {
 		s.Defaults.Postgres = p.getenv("SCENRUN_POSTGRES_URL")
 	}
@@ -513,12 +515,39 @@ func (p *parser) checkRuns(s *Spec, given []origins) {
 		}
 		pr.runs = append(pr.runs, run)
 	}
+	// inherited lists the runs a field from defaults or -set does not fit
+	// (in keys' order); fits says which of those fields some run uses.
+	type inheritedKey struct {
+		field string
+		at    origin
+	}
+	inherited := map[inheritedKey][]string{}
+	var keys []inheritedKey
+	fits := map[inheritedKey]bool{}
 	for i := range s.Runs {
 		if i >= len(given) {
 			break
 		}
 		r, g := &s.Runs[i], given[i]
 		c := &r.Config
+		// A field of the other database set on the run itself is an error;
+		// one it inherits from defaults or -set applies to the runs it
+		// fits and is an error only when it fits none (below).
+		other := func(f, format string) {
+			o, ok := g[f]
+			if !ok {
+				return
+			}
+			if d, ok := defaultsGiven[f]; ok && d == o {
+				k := inheritedKey{f, o}
+				if _, seen := inherited[k]; !seen {
+					keys = append(keys, k)
+				}
+				inherited[k] = append(inherited[k], r.Name)
+				return
+			}
+			add(o, r.Name, format)
+		}
 		if c.Database == "postgres" {
 			if c.Postgres == "" {
 				c.Postgres = p.getenv("SCENRUN_POSTGRES_URL")
@@ -527,12 +556,20 @@ func (p *parser) checkRuns(s *Spec, given []origins) {
 				add(g["database"], r.Name, "database: no server URL for postgres %s: set the run field postgres or the environment variable SCENRUN_POSTGRES_URL")
 			}
 			for _, f := range []string{"txlock", "pragmas"} {
+				other(f, f+": set for postgres %s; "+f+" is for sqlite runs only")
+			}
+		} else {
+			other("isolation", "isolation: set for sqlite %s; isolation is for postgres runs only")
+			for _, f := range []string{"txlock", "pragmas"} {
 				if o, ok := g[f]; ok {
-					add(o, r.Name, f+": set for postgres %s; "+f+" is for sqlite runs only")
+					fits[inheritedKey{f, o}] = true
 				}
 			}
-		} else if o, ok := g["isolation"]; ok {
-			add(o, r.Name, "isolation: set for sqlite %s; isolation is for postgres runs only")
+		}
+		if c.Database == "postgres" {
+			if o, ok := g["isolation"]; ok {
+				fits[inheritedKey{"isolation", o}] = true
+			}
 		}
 
 		w, ok := s.Workloads[c.Workload]
@@ -566,6 +603,18 @@ func (p *parser) checkRuns(s *Spec, given []origins) {
 			if pr.ErrorRate > 0 && st.Fail == "" {
 				add(at, r.Name, fmt.Sprintf("call: step %s has no fail state, but its call can fail in %%s (profile %s has error_rate %g): add fail", quote(st.Name), quote(pr.Name), pr.ErrorRate))
 			}
+		}
+	}
+	for _, k := range keys {
+		if fits[k] {
+			continue
+		}
+		format := k.field + ": set for postgres %s; " + k.field + " is for sqlite runs only"
+		if k.field == "isolation" {
+			format = "isolation: set for sqlite %s; isolation is for postgres runs only"
+		}
+		for _, run := range inherited[k] {
+			add(k.at, run, format)
 		}
 	}
 	for _, pr := range problems {

@@ -234,3 +234,64 @@ runs: [{name: r}]
 		t.Errorf("got %d transitions, want none before the error", r.Transitions)
 	}
 }
+
+// TestPostgresSameSpecBothDatabases: SPEC §10's "the same spec": a matrix
+// over database with SQLite's pragmas and txlock and PostgreSQL's isolation
+// in defaults. Each applies to the runs of its database (the SQLite run's
+// busy_timeout is read back; the PostgreSQL run is serializable) and the
+// JSON records each run's own fields only.
+func TestPostgresSameSpecBothDatabases(t *testing.T) {
+	url := pgtest.URL(t)
+	spec := fmt.Sprintf(`version: 1
+name: both
+defaults: {files: 10, concurrency: 2, postgres: %q, pragmas: {busy_timeout: 1234}, txlock: immediate, isolation: serializable}
+matrix:
+  database: [sqlite, postgres]
+`, url)
+	js := filepath.Join(t.TempDir(), "r.json")
+	code, _, stderr := runCmd(t, "-no-progress", "-json", js, writeSpec(t, spec))
+	if code != exitOK {
+		t.Fatalf("got exit %d, want 0; stderr %s", code, stderr)
+	}
+	var res struct {
+		Runs []struct {
+			Name      string         `json:"name"`
+			Config    map[string]any `json:"config"`
+			Effective []struct {
+				Name, Value string
+			} `json:"effective_pragmas"`
+		} `json:"runs"`
+	}
+	b, err := os.ReadFile(js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Runs) != 2 {
+		t.Fatalf("got %d runs, want 2", len(res.Runs))
+	}
+	for _, r := range res.Runs {
+		c := r.Config
+		pragmas := fmt.Sprint(c["pragmas"])
+		switch c["database"] {
+		case "sqlite":
+			busy := ""
+			for _, p := range r.Effective {
+				if p.Name == "busy_timeout" {
+					busy = p.Value
+				}
+			}
+			if c["txlock"] != "immediate" || !strings.Contains(pragmas, "1234") || c["isolation"] != nil || busy != "1234" {
+				t.Errorf("%s: got txlock %v pragmas %v isolation %v effective busy_timeout %q, want immediate, busy_timeout 1234 applied, no isolation", r.Name, c["txlock"], pragmas, c["isolation"], busy)
+			}
+		case "postgres":
+			if c["isolation"] != "serializable" || c["txlock"] != "" || pragmas != "[]" {
+				t.Errorf("%s: got isolation %v txlock %q pragmas %v, want serializable and no SQLite fields", r.Name, c["isolation"], c["txlock"], pragmas)
+			}
+		default:
+			t.Errorf("%s: database %v", r.Name, c["database"])
+		}
+	}
+}

@@ -134,8 +134,10 @@ func NewRunConfig(c scenario.Config) RunConfig {
 		SetupSQL: c.SetupSQL, ConnectSQL: c.ConnectSQL, Processes: c.Processes, Pragmas: c.Pragmas,
 		RepeatAuto: c.RepeatAuto, Workload: c.Workload, BusyRetryLimit: c.BusyRetries, BusyBackoff: c.BusyBackoff.Seconds(), Database: c.Database,
 	}
+	// Each database's own fields are recorded for its runs only: pragmas and
+	// txlock a PostgreSQL run inherits from defaults were never applied.
 	if c.Database == "postgres" {
-		rc.Isolation = c.Isolation
+		rc.Isolation, rc.TxLock, rc.Pragmas = c.Isolation, "", nil
 	}
 	if c.RepeatAuto {
 		rc.RepeatMax = c.RepeatMax

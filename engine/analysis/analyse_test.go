@@ -104,3 +104,20 @@ assertions:
 		t.Errorf("results differ from %s; got:\n%s", path, a.String())
 	}
 }
+
+// TestNewRunConfigRecordsEachDatabasesFields: a run records the fields of
+// its own database only; what a PostgreSQL run inherits of SQLite's
+// (pragmas, txlock) was never applied, and an SQLite run has no isolation.
+func TestNewRunConfigRecordsEachDatabasesFields(t *testing.T) {
+	c := scenario.DefaultConfig()
+	c.TxLock, c.Isolation = "immediate", "serializable"
+	lite := NewRunConfig(c)
+	if lite.TxLock != "immediate" || len(lite.Pragmas) != 3 || lite.Isolation != "" {
+		t.Errorf("sqlite: got txlock %q pragmas %v isolation %q", lite.TxLock, lite.Pragmas, lite.Isolation)
+	}
+	c.Database = "postgres"
+	pg := NewRunConfig(c)
+	if pg.TxLock != "" || len(pg.Pragmas) != 0 || pg.Isolation != "serializable" {
+		t.Errorf("postgres: got txlock %q pragmas %v isolation %q", pg.TxLock, pg.Pragmas, pg.Isolation)
+	}
+}
