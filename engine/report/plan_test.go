@@ -15,7 +15,7 @@ func TestRenderPlanHintsQuick(t *testing.T) {
 		scale float64
 		hint  bool
 	}{{1, true}, {1.0 / 40, false}} {
-		p, err := analysis.Estimate(spec.Runs, spec.Profiles, tt.scale, cal)
+		p, err := analysis.Estimate(spec.Runs, spec.Profiles, spec.Workloads, tt.scale, cal)
 		if err != nil {
 			t.Fatal(err)
 		}
