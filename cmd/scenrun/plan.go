@@ -83,7 +83,7 @@ func plan(ctx context.Context, args []string, stdout, stderr io.Writer, env envi
 	}
 	p, err := analysis.Estimate(runs, spec.Profiles, spec.Workloads, o.timeScale, cal)
 	if err == nil {
-		err = report.Plan(stdout, specs[0], p)
+		err = report.Plan(stdout, specs[0], p, reportWidth(env))
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "scenrun plan: %v\n", err)
