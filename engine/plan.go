@@ -29,9 +29,17 @@ const calibrationRounds = 3
 func Calibrate(ctx context.Context, runs []scenario.Run, profiles map[string]scenario.Profile, workloads map[string]*scenario.Workload, tmpDir string, workerCmd []string) (*analysis.Calibration, error) {
 	start := time.Now()
 	cal := &analysis.Calibration{Points: map[string]analysis.CalibrationPoint{}}
+	// constant is a profile whose every call takes d: upload, import and
+	// whatever a workload of the runs calls.
 	constant := func(d time.Duration) scenario.Profile {
 		l := scenario.Latency{Dist: "constant", Mean: d}
-		return scenario.Profile{Name: "calibration", Upload: l, Import: l}
+		p := scenario.Profile{Name: "calibration", Upload: l, Import: l, Calls: map[string]scenario.Latency{}}
+		for _, run := range runs {
+			for _, name := range analysis.Calls(workloads[run.Config.Workload]) {
+				p.Calls[name] = l
+			}
+		}
+		return p
 	}
 	trial := func(run scenario.Run, prof scenario.Profile) (analysis.Measurement, time.Duration, error) {
 		cr := run
@@ -61,7 +69,7 @@ func Calibrate(ctx context.Context, runs []scenario.Run, profiles map[string]sce
 			byKey[key] = &samples{}
 			keys = append(keys, key)
 		}
-		if analysis.HasLatency(profiles[run.Config.Profile]) {
+		if analysis.HasLatency(profiles[run.Config.Profile], workloads[run.Config.Workload]) {
 			byKey[key].sleepy = true
 		}
 	}
@@ -87,8 +95,14 @@ func Calibrate(ctx context.Context, runs []scenario.Run, profiles map[string]sce
 				if err != nil {
 					return nil, err
 				}
+				// Every call of an item sleeps, none fails: the
+				// overshoot is the excess over that many sleeps. An
+				// item a busy database stopped made fewer calls, so
+				// the figure can come out below zero, which no sleep
+				// does: the median is taken as at least 0 below.
+				n := float64(len(analysis.Calls(workloads[run.Config.Workload])))
 				sm.net = append(sm.net, m.FSMNet.Mean)
-				sm.over = append(sm.over, (m.MockAPI.Mean-2*ms(calibrationSleep))/2)
+				sm.over = append(sm.over, (m.MockAPI.Mean-n*ms(calibrationSleep))/n)
 			}
 		}
 	}
@@ -97,7 +111,7 @@ func Calibrate(ctx context.Context, runs []scenario.Run, profiles map[string]sce
 		sm := byKey[key]
 		pt := analysis.CalibrationPoint{Files: sm.files, PerFile: dur(analysis.Median(sm.perFile)), FilesPerSecond: analysis.Median(sm.fps), Setup: dur(analysis.Median(sm.setup)), Sleepy: sm.sleepy}
 		if sm.sleepy {
-			pt.NetPerFile, pt.Overshoot = dur(analysis.Median(sm.net)), dur(analysis.Median(sm.over))
+			pt.NetPerFile, pt.Overshoot = dur(analysis.Median(sm.net)), dur(max(0, analysis.Median(sm.over)))
 		}
 		cal.Points[key] = pt
 	}

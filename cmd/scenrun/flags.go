@@ -55,7 +55,7 @@ func (o *options) addTmpDir(fs *flag.FlagSet) {
 
 // addBaseline defines -baseline.
 func (o *options) addBaseline(fs *flag.FlagSet) {
-	fs.StringVar(&o.baseline, "baseline", "", "an earlier results JSON `file`: each run is compared with its same-named run there (prev.<run> in assertions)")
+	fs.StringVar(&o.baseline, "baseline", "", "an earlier results JSON `file` to compare each run with (prev.<run>)")
 }
 
 // check validates the shared flags once parsed, and settles timeScale and

@@ -11,15 +11,15 @@ import (
 const usage = `usage:
   scenrun [flags] SPEC.yaml [SPEC.yaml ...]   run the scenarios, in order
   scenrun validate SPEC.yaml ...              check specs; run nothing
-  scenrun plan SPEC.yaml                      print the expanded runs and an estimate of their duration
-  scenrun version                             print the version (also -version, --version)
+  scenrun plan SPEC.yaml                      list the runs, estimate their time
+  scenrun version                             print the version (also --version)
   scenrun help [run|validate|plan|version]    print this help, or a subcommand's
 `
 
 const (
 	validateUsage = "usage: scenrun validate [flags] SPEC.yaml ...\n\nChecks each spec (YAML, fields, expressions) and runs nothing.\n"
 	planUsage     = "usage: scenrun plan [flags] SPEC.yaml\n\nPrints the expanded runs and an estimate of their duration, from a few\nseconds of calibration trials.\n"
-	versionUsage  = "usage: scenrun version (or scenrun -version, scenrun --version)\n\nPrints scenrun's version (the module version of `go install …@vX.Y.Z`, or\nthe git revision of a `go build` in a checkout), Go's, the platform and SQLite's.\n"
+	versionUsage  = "usage: scenrun version (or scenrun -version, scenrun --version)\n\nPrints scenrun's version (the module version of `go install …@vX.Y.Z`, or\nthe git revision of a `go build` in a checkout), Go's, the platform and\nSQLite's.\n"
 )
 
 // exitCodesHelp is SPEC §3, as the help shows it.
@@ -28,8 +28,9 @@ exit codes:
   0    every run completed and every assertion passed
   1    at least one assertion failed (all runs and the report still complete)
   2    usage or spec error: nothing was run
-  3    a run could not be carried out (SQLite error, timeout, a file left unprocessed)
-  130  interrupted (SIGINT, SIGTERM, SIGHUP): the results so far are still written
+  3    a run could not be carried out (SQLite error, timeout, a file left
+       unprocessed)
+  130  interrupted (SIGINT, SIGTERM, SIGHUP): the results so far are written
 `
 
 const exampleHelp = `

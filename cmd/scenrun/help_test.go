@@ -51,6 +51,30 @@ func TestHelp(t *testing.T) {
 	}
 }
 
+// TestHelpFits80Columns: every help fits an 80-column terminal, where a
+// newcomer first reads it.
+func TestHelpFits80Columns(t *testing.T) {
+	for _, cmd := range []string{"", "validate", "plan", "version"} {
+		text, ok := helpText(cmd)
+		if !ok {
+			t.Fatalf("no help for %q", cmd)
+		}
+		for line := range strings.SplitSeq(text, "\n") {
+			n := 0 // columns, a tab moving to the next multiple of 8
+			for _, r := range line {
+				if r == '\t' {
+					n = (n/8 + 1) * 8
+				} else {
+					n++
+				}
+			}
+			if n > 80 {
+				t.Errorf("help %q: got a line of %d columns, want at most 80: %q", cmd, n, line)
+			}
+		}
+	}
+}
+
 // TestHelpErrors checks that help about nothing, and a usage error, go to
 // stderr with exit 2, and that a usage error still shows the usage.
 func TestHelpErrors(t *testing.T) {

@@ -81,9 +81,9 @@ func plan(ctx context.Context, args []string, stdout, stderr io.Writer, env envi
 		fmt.Fprintf(stderr, "scenrun plan: %v\n", err)
 		return exitRunFailed
 	}
-	p, err := analysis.Estimate(runs, spec.Profiles, o.timeScale, cal)
+	p, err := analysis.Estimate(runs, spec.Profiles, spec.Workloads, o.timeScale, cal)
 	if err == nil {
-		err = report.Plan(stdout, specs[0], p)
+		err = report.Plan(stdout, specs[0], p, reportWidth(env))
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "scenrun plan: %v\n", err)

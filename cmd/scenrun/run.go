@@ -29,7 +29,7 @@ func newFlagSet(c *config, stderr io.Writer) *flag.FlagSet {
 	fs := newFlags("scenrun", usage, stderr)
 	fs.StringVar(&c.out, "out", "results", "directory for the JSON results")
 	fs.StringVar(&c.jsonFile, "json", "", "write the JSON results to exactly this `file` (- = stdout)")
-	fs.StringVar(&c.format, "format", "table", "what goes to stdout: table, markdown, csv, html or json")
+	fs.StringVar(&c.format, "format", "table", "stdout's format: table, markdown, csv, html or json")
 	c.addScale(fs)
 	c.addSet(fs)
 	c.addRun(fs)

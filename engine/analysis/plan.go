@@ -59,16 +59,40 @@ type CalibrationPoint struct {
 	Sleepy                bool
 }
 
-// HasLatency says whether a profile's calls take time.
-func HasLatency(p scenario.Profile) bool {
-	return MeanLatency(p.Upload) > 0 || MeanLatency(p.Import) > 0
+// Calls are the names of the calls an attempt of workload w makes, in step
+// order (upload and import for the built-in files workload, or a nil w).
+func Calls(w *scenario.Workload) []string {
+	if w == nil {
+		w = scenario.FilesWorkload()
+	}
+	var calls []string
+	for _, st := range w.Steps {
+		if st.Call != "" {
+			calls = append(calls, st.Call)
+		}
+	}
+	return calls
+}
+
+// HasLatency says whether the calls of workload w take time under profile p.
+func HasLatency(p scenario.Profile, w *scenario.Workload) bool {
+	for _, name := range Calls(w) {
+		if l, ok := p.Call(name); ok && MeanLatency(l) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // CalibrationKey identifies the runs one calibration trial stands for:
-// everything that shapes the database's cost, nothing that does not.
+// everything that shapes the database's cost, nothing that does not. The
+// workload and the database are part of it: a claim that holds its lock, or
+// a server connection per file, costs what the files workload on SQLite
+// does not.
 func CalibrationKey(c scenario.Config) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s|pool=%d|batch=%d|%s|c=%d|procs=%d", c.Connection, c.PoolSize, c.BatchSize, c.TxLock, c.Concurrency, c.Processes)
+	fmt.Fprintf(&b, "|workload=%q|busy=%d/%s|db=%s|%q|%s", c.Workload, c.BusyRetries, c.BusyBackoff, c.Database, c.Postgres, c.Isolation)
 	for _, p := range c.Pragmas {
 		fmt.Fprintf(&b, "|%s=%s", p.Name, p.Value)
 	}
@@ -124,7 +148,9 @@ func MeanLatency(l scenario.Latency) float64 {
 
 // Estimate computes the plan of runs from a calibration. It is arithmetic
 // only; see the comment at the top of this file for the model.
-func Estimate(runs []scenario.Run, profiles map[string]scenario.Profile, scale float64, cal *Calibration) (*Plan, error) {
+// workloads holds the spec's workloads by name (a run of a workload not in
+// it, or a nil map, is taken as the built-in files workload).
+func Estimate(runs []scenario.Run, profiles map[string]scenario.Profile, workloads map[string]*scenario.Workload, scale float64, cal *Calibration) (*Plan, error) {
 	p := &Plan{TimeScale: scale, Cal: cal}
 	for _, run := range runs {
 		c := run.Config
@@ -137,31 +163,34 @@ func Estimate(runs []scenario.Run, profiles map[string]scenario.Profile, scale f
 		if !ok {
 			return nil, fmt.Errorf("run %s: not calibrated", run.Name)
 		}
-		// An attempt makes the upload call, and the import call unless the
-		// upload failed; it fails when either call does, and a failed file
-		// is tried again up to `retries` times.
+		// An attempt makes its workload's calls in step order (files: the
+		// upload call, then the import call), each only when no earlier
+		// one failed; it fails when any call does, and a failed item is
+		// tried again up to `retries` times.
 		e := prof.ErrorRate
-		callsPerAttempt := 1 + (1 - e)
-		pFail := 1 - (1-e)*(1-e)
+		callsPerAttempt, apiAttempt, reach := 0.0, 0.0, 1.0
+		latency := false
+		for _, name := range Calls(workloads[c.Workload]) {
+			l, _ := prof.Call(name)
+			mean := MeanLatency(l) * scale
+			callsPerAttempt += reach
+			if mean > 0 {
+				latency = true
+				apiAttempt += reach * (mean + float64(pt.Overshoot))
+			}
+			reach *= 1 - e
+		}
+		pFail := 1 - reach
 		attempts := 0.0
 		for k := 0; k <= c.Retries; k++ {
 			attempts += math.Pow(pFail, float64(k))
 		}
-		up := MeanLatency(prof.Upload) * scale
-		imp := MeanLatency(prof.Import) * scale
 		dbFile := pt.PerFile
-		if up > 0 || imp > 0 {
+		if latency {
 			if !pt.Sleepy {
 				return nil, fmt.Errorf("run %s: not calibrated with latency", run.Name)
 			}
 			dbFile = pt.NetPerFile
-		}
-		apiAttempt := up + (1-e)*imp
-		if up > 0 {
-			apiAttempt += float64(pt.Overshoot)
-		}
-		if imp > 0 {
-			apiAttempt += (1 - e) * float64(pt.Overshoot)
 		}
 		pr := PlanRun{Name: run.Name, Config: c, CallsPerFile: attempts * callsPerAttempt,
 			APIPerFile: time.Duration(attempts * apiAttempt), DBPerFile: time.Duration(attempts * float64(dbFile)),

@@ -48,7 +48,7 @@ runs:
 				Sleepy: true, NetPerFile: 20 * time.Millisecond, Overshoot: time.Millisecond},
 		},
 	}
-	p, err := Estimate(spec.Runs, spec.Profiles, 0.5, cal)
+	p, err := Estimate(spec.Runs, spec.Profiles, spec.Workloads, 0.5, cal)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,6 +88,70 @@ runs:
 	}
 }
 
+// TestEstimateWorkloadCalls: a workload's own calls are its API time, in
+// step order, each made only when the ones before it succeeded; and runs of
+// another workload or another database do not share a calibration.
+func TestEstimateWorkloadCalls(t *testing.T) {
+	spec := parse(t, `
+version: 1
+name: plan
+defaults: {files: 100, concurrency: 10, profile: p, workload: q}
+profiles:
+  p:
+    pick: 100ms
+    pack: {dist: uniform, min: 100ms, max: 300ms}
+    error_rate: 0.5
+workloads:
+  q:
+    schema: CREATE TABLE q (id INTEGER PRIMARY KEY, state TEXT NOT NULL)
+    table: q
+    states: [new, picked, packed, failed]
+    initial: new
+    done: [packed]
+    steps:
+      - {name: pick, from: new, to: picked, call: pick, fail: failed}
+      - {name: pack, from: picked, to: packed, call: pack, fail: failed}
+runs:
+  - name: q
+  - name: files
+    workload: files
+    profile: zero
+  - name: pg
+    workload: files
+    profile: zero
+    database: postgres
+    postgres: postgres://u@127.0.0.1:1/postgres
+`)
+	keys := map[string]string{}
+	for _, r := range spec.Runs {
+		k := CalibrationKey(r.Config)
+		if other, ok := keys[k]; ok {
+			t.Errorf("runs %s and %s share the calibration key %q", other, r.Name, k)
+		}
+		keys[k] = r.Name
+	}
+	if !HasLatency(spec.Profiles["p"], spec.Workloads["q"]) {
+		t.Errorf("HasLatency(p, q) = false, want true: q's calls pick and pack take time")
+	}
+	cal := &Calibration{Points: map[string]CalibrationPoint{}}
+	for _, r := range spec.Runs {
+		cal.Points[CalibrationKey(r.Config)] = CalibrationPoint{PerFile: time.Millisecond, FilesPerSecond: 1e6,
+			Sleepy: true, NetPerFile: 2 * time.Millisecond, Overshoot: time.Millisecond}
+	}
+	p, err := Estimate(spec.Runs, spec.Profiles, spec.Workloads, 1, cal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// pick: 100 ms + 1 ms; pack, reached half the time: 0.5 × (200 ms + 1 ms).
+	got, want := p.Runs[0].APIPerFile, 201500*time.Microsecond
+	if (got - want).Abs() > time.Microsecond {
+		t.Errorf("q: got API/file %v, want %v", got, want)
+	}
+	if got, want := p.Runs[0].CallsPerFile, 1.5; got != want {
+		t.Errorf("q: got %g calls per file, want %g", got, want)
+	}
+}
+
 // TestEstimateDatabaseBound: with no latency and a slow database, the
 // throughput term decides.
 func TestEstimateDatabaseBound(t *testing.T) {
@@ -95,7 +159,7 @@ func TestEstimateDatabaseBound(t *testing.T) {
 	cal := &Calibration{Points: map[string]CalibrationPoint{
 		CalibrationKey(spec.Runs[0].Config): {PerFile: 5 * time.Millisecond, FilesPerSecond: 500},
 	}}
-	p, err := Estimate(spec.Runs, spec.Profiles, 1, cal)
+	p, err := Estimate(spec.Runs, spec.Profiles, spec.Workloads, 1, cal)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -225,6 +225,12 @@ func htmlComparisonTable(c *analysis.Comparison) htmlTable {
 		t.Notes = append(t.Notes, "~: no statistically significant difference (p: two-sided Mann–Whitney U p-value over the trials)")
 	}
 	for _, w := range c.Warnings {
+		// As in the text report: what a gate could have detected is
+		// information for every comparison, not a warning about this one.
+		if strings.HasPrefix(w, "smallest detectable change") {
+			t.Notes = append(t.Notes, "note: "+w)
+			continue
+		}
 		t.Notes = append(t.Notes, "warning: "+w)
 	}
 	return t

@@ -157,6 +157,28 @@ func TestHTMLComparisonCI(t *testing.T) {
 	}
 }
 
+// The smallest detectable change is a note in the HTML report, as in the
+// text report, not a warning; a real warning stays one.
+func TestHTMLComparisonMDENote(t *testing.T) {
+	res := htmlFixture()
+	res.Comparisons[1].Warnings = []string{
+		"smallest detectable change at 5 vs 5 trials (α=0.05, of baseline's median): db_total_ms 10.89%",
+		"3 vs 3 trials cannot reach α=0.05 (smallest possible p=0.1): set repeat ≥ 4 on both runs",
+	}
+	pg := renderParsed(t, res)
+	for _, want := range []string{
+		"note: smallest detectable change at 5 vs 5 trials",
+		"warning: 3 vs 3 trials cannot reach",
+	} {
+		if !strings.Contains(pg.text, want) {
+			t.Errorf("no %q in the page", want)
+		}
+	}
+	if strings.Contains(pg.text, "warning: smallest detectable change") {
+		t.Errorf("the smallest detectable change is shown as a warning")
+	}
+}
+
 // Every text of every chart is in a sans-serif face, with fallbacks a
 // browser without Liberation Sans has.
 func TestHTMLChartsSans(t *testing.T) {
