@@ -486,3 +486,28 @@ func TestPackBalancesParts(t *testing.T) {
 		t.Error("no width where the greedy fill leaves a column alone and pack does not: the test checks nothing")
 	}
 }
+
+// TestAssertionDetailsKeepIdentifiersWhole: in 80 columns a long assertion
+// name must not squeeze the detail so narrow that the identifiers it
+// compares are cut across lines.
+func TestAssertionDetailsKeepIdentifiersWhole(t *testing.T) {
+	res := &analysis.Results{Scenario: "s", Assertions: []analysis.AssertionResult{{
+		Name:   "lock wait p95 of the shared connection is below the per-file baseline's",
+		Detail: "baseline.lock_wait_ms.p95 < shared.lock_wait_ms.p95: 80.52 < 12.3 is false; shared_connection.db_total_ms.p95 = 4.1",
+	}}}
+	var buf bytes.Buffer
+	if err := Render(&buf, res, RenderOptions{Format: "table", Width: 80}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, id := range []string{"baseline.lock_wait_ms.p95", "shared.lock_wait_ms.p95", "shared_connection.db_total_ms.p95"} {
+		if !strings.Contains(out, id) {
+			t.Errorf("%s is cut across lines:\n%s", id, out)
+		}
+	}
+	for i, line := range strings.Split(out, "\n") {
+		if n := utf8.RuneCountInString(line); n > 80 {
+			t.Errorf("line %d is %d wide:\n%s", i+1, n, out)
+		}
+	}
+}
