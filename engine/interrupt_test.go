@@ -68,6 +68,7 @@ runs:
 			if !strings.Contains(run.Integrity, tc.wantIntegrity) {
 				t.Errorf("got integrity %q, want %q", run.Integrity, tc.wantIntegrity)
 			}
+			t.Logf("ZZ error %q errors %q", run.Error, run.Errors)
 			if tc.wantIntegrity != "ok" && !strings.Contains(run.Error, tc.wantIntegrity) {
 				t.Errorf("got error %q, want the integrity failure in it", run.Error)
 			}

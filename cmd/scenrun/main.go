@@ -21,7 +21,7 @@ import (
 func main() {
 	// SIGHUP (the terminal went away) stops a run as SIGINT and SIGTERM do:
 	// the results so far are written, the temporary databases removed.
-	ctx, stop := context.WithCancel(context.Background())
+	ctx, stop := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	go insist(sigs, stop, os.Stderr)
@@ -47,7 +47,7 @@ func main() {
 		env.executable = exe
 	}
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, env)
-	stop()
+	stop(nil)
 	os.Exit(code)
 }
 
@@ -58,9 +58,11 @@ func main() {
 // written and the trial's temporary database is left behind: removing it
 // could wait on the very work being abandoned. A repeated SIGHUP is the
 // terminal, not the user, and does not count.
-func insist(sigs <-chan os.Signal, cancel context.CancelFunc, stderr io.Writer) {
-	<-sigs
-	cancel()
+//
+// The run is cancelled with the signal as its cause, so that a run cut
+// short says "interrupted by SIGINT" rather than "context canceled".
+func insist(sigs <-chan os.Signal, cancel context.CancelCauseFunc, stderr io.Writer) {
+	cancel(interrupted{<-sigs})
 	for sig := range sigs {
 		if sig == syscall.SIGHUP {
 			continue
@@ -69,3 +71,24 @@ func insist(sigs <-chan os.Signal, cancel context.CancelFunc, stderr io.Writer) 
 		os.Exit(exitInterrupted)
 	}
 }
+
+// interrupted is the cause of a run a signal stopped. It is a
+// context.Canceled, for whoever asks errors.Is.
+type interrupted struct{ sig os.Signal }
+
+func (e interrupted) Error() string {
+	name := e.sig.String()
+	if s, ok := e.sig.(syscall.Signal); ok {
+		switch s {
+		case syscall.SIGINT:
+			name = "SIGINT"
+		case syscall.SIGTERM:
+			name = "SIGTERM"
+		case syscall.SIGHUP:
+			name = "SIGHUP"
+		}
+	}
+	return "interrupted by " + name
+}
+
+func (e interrupted) Is(target error) bool { return target == context.Canceled }

@@ -61,6 +61,7 @@ func leftIn(dir string) []string {
 // seconds, the JSON written with interrupted true and the completed first
 // run, and no temporary database left behind.
 func TestSignalStopsAndKeepsResults(t *testing.T) {
+	sigName := map[syscall.Signal]string{syscall.SIGINT: "SIGINT", syscall.SIGTERM: "SIGTERM", syscall.SIGHUP: "SIGHUP"}
 	bin := buildScenrun(t)
 	spec := writeSpec(t, `version: 1
 name: interrupted
@@ -120,6 +121,9 @@ runs:
 			for _, r := range res.Runs[1:] {
 				if r.Name == "slow" && r.Indexed == r.Files {
 					t.Errorf("slow: got %d of %d indexed, want it cut short", r.Indexed, r.Files)
+				}
+				if want := "interrupted by " + sigName[sig]; r.Name == "slow" && r.Error != want {
+					t.Errorf("slow: got error %q, want %q", r.Error, want)
 				}
 			}
 			if left := leftIn(tmp); len(left) != 0 {
