@@ -267,3 +267,15 @@ assertions:
 		}
 	}
 }
+
+// TestNewRunnerRefusesADraft: a draft (a spec with errors, for validation)
+// never runs.
+func TestNewRunnerRefusesADraft(t *testing.T) {
+	spec, err := scenario.ParseDraft("x.yaml", []byte("version: 1\nname: x\nruns: [{name: a, conection: shared}]\n"), nil)
+	if err == nil || spec == nil {
+		t.Fatalf("got %v, %v; want a draft", spec, err)
+	}
+	if r, err := NewRunner(spec, Options{}); r != nil || err == nil || !strings.Contains(err.Error(), "draft") {
+		t.Errorf("got %v, %v; want the draft refused", r, err)
+	}
+}

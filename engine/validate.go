@@ -23,7 +23,7 @@ func checkWorkloads(ctx context.Context, spec *scenario.Spec) error {
 	checked := map[string]bool{}
 	for _, r := range spec.Runs {
 		w := spec.Workloads[r.Config.Workload]
-		if w == nil || w.Builtin || r.Config.Database != "sqlite" {
+		if w == nil || w.Builtin || !w.Sound() || r.Config.Database != "sqlite" {
 			continue
 		}
 		key := w.Name + "\x00" + strings.Join(r.Config.SetupSQL, "\x00")

@@ -94,6 +94,14 @@ type parser struct {
 	// matrixBad is set when the matrix could not be expanded: references to
 	// run names are then not checked, since they may name matrix runs.
 	matrixBad bool
+
+	workloadErrs int // errors decodeWorkloads reported
+
+	// namesBroken: an error that may leave the run names other than written
+	// (a top-level field misspelt, a run's name or the matrix); nameErrs
+	// counts decodeRuns' errors of that kind.
+	namesBroken bool
+	nameErrs    int
 }
 
 // errf reports a problem in the file at n.
@@ -112,11 +120,28 @@ func (p *parser) report(n *yaml.Node, msg string) {
 // Parse decodes and validates a spec. sets are "-set key=value" overrides.
 // The error, if any, is Errors.
 func Parse(file string, data []byte, sets []string) (*Spec, error) {
+	s, err := ParseDraft(file, data, sets)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// ParseDraft is Parse that, when the spec has errors, returns with them
+// what could be decoded of it (nil when the text is not a YAML mapping):
+// a draft (Spec.IsDraft) whose runs, workloads and assertions say whether
+// they are sound, so that the later stages of validation can report their
+// own errors in the parts that are, and every error in a file is reported
+// (SPEC §4).
+func ParseDraft(file string, data []byte, sets []string) (*Spec, error) {
 	p := &parser{file: file, profiles: builtinProfiles(), merged: map[mergeKey][]pair{},
 		workloads: map[string]*Workload{"files": FilesWorkload()}, wnodes: map[*Workload]*workloadNodes{}, getenv: os.Getenv}
 	s := p.parse(data, sets)
 	if len(p.errs) > 0 {
-		return nil, p.sorted()
+		if s != nil {
+			s.draft = true
+		}
+		return s, p.sorted()
 	}
 	return s, nil
 }
@@ -170,6 +195,7 @@ func (p *parser) parse(data []byte, sets []string) *Spec {
 	for _, kv := range p.pairs(p.report, top, false) {
 		if !slices.Contains(topFields, kv.name) {
 			unknownField(p.report, kv.key, "at the top level", topFields)
+			p.namesBroken = true // it may be a misspelt runs or matrix
 			continue
 		}
 		fields[kv.name] = kv
@@ -256,6 +282,10 @@ func (p *parser) parse(data []byte, sets []string) *Spec {
 		resolveAuto(&s.Runs[i].Config)
 	}
 	p.checkRuns(s, runOrigins, defaultsGiven)
+	// Any error so far but a workload's (an unknown top-level field may be
+	// a misspelt runs or matrix) makes the runs of a draft unsound.
+	s.runsBroken = len(p.errs) > p.workloadErrs
+	s.namesBroken = p.namesBroken
 	if !runsGiven && !matrixGiven {
 		at := top
 		if kv, ok := fields["runs"]; ok {
@@ -536,6 +566,10 @@ func (s *Spec) CheckScale(scale float64) error {
 }
 
 func (p *parser) decodeRuns(n *yaml.Node, defaults Config, defaultsGiven origins, ops []setOp, names map[string]Pos) ([]Run, []origins) {
+	// Errors before a run's fields (the list, an item, its name) leave the
+	// run names of a draft unknown.
+	errs := len(p.errs)
+	defer func() { p.namesBroken = p.namesBroken || p.nameErrs > 0 }()
 	if n.Kind != yaml.SequenceNode {
 		p.errf(n, "runs: want a list of runs, got %s", describe(n))
 		return nil, nil
@@ -575,6 +609,7 @@ func (p *parser) decodeRuns(n *yaml.Node, defaults Config, defaultsGiven origins
 				names[name] = run.Pos
 			}
 		}
+		p.nameErrs += len(p.errs) - errs
 		g := defaultsGiven.clone()
 		p.config(p.report, m, &run.Config, g, "in run", "name")
 		for _, op := range ops {
@@ -582,13 +617,18 @@ func (p *parser) decodeRuns(n *yaml.Node, defaults Config, defaultsGiven origins
 		}
 		runs = append(runs, run)
 		given = append(given, g)
+		errs = len(p.errs)
 	}
+	p.nameErrs += len(p.errs) - errs
 	return runs, given
 }
 
 // expandMatrix expands the matrix at key into runs, after the explicit ones
 // whose names are in names.
 func (p *parser) expandMatrix(key, m *yaml.Node, defaults Config, defaultsGiven origins, names map[string]Pos, explicit int) ([]Run, []origins) {
+	// Any error in the matrix leaves the run names of a draft unknown.
+	errs := len(p.errs)
+	defer func() { p.namesBroken = p.namesBroken || len(p.errs) > errs }()
 	if m.Kind != yaml.MappingNode {
 		p.errf(m, "matrix: want a mapping of run fields to lists of values, got %s", describe(m))
 		p.matrixBad = true
@@ -832,6 +872,7 @@ func (p *parser) decodeAssertions(n *yaml.Node) []Assertion {
 		}
 		var a Assertion
 		var nameOK, exprOK bool
+		errs := len(p.errs)
 		for _, kv := range p.pairs(p.report, m, false) {
 			switch kv.name {
 			case "name":
@@ -860,6 +901,7 @@ func (p *parser) decodeAssertions(n *yaml.Node) []Assertion {
 		if !exprOK {
 			p.errf(m, `missing required field "expr" in assertion`)
 		}
+		a.broken = len(p.errs) > errs
 		out = append(out, a)
 	}
 	return out

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"os"
@@ -74,6 +75,38 @@ func (es Errors) Error() string {
 		lines = append(lines, (&Error{File: es[0].File, Msg: fmt.Sprintf("… and %d more errors", more)}).Error())
 	}
 	return strings.Join(lines, "\n")
+}
+
+// JoinErrors is the errors of several stages of validation as one: nil when
+// all are nil; when every one is Errors, one Errors in file order without
+// repeats; else the first that is not.
+func JoinErrors(errs ...error) error {
+	var all Errors
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		es, ok := err.(Errors)
+		if !ok {
+			return err
+		}
+		all = append(all, es...)
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(all, func(a, b *Error) int {
+		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col))
+	})
+	var out Errors
+	seen := map[Error]bool{}
+	for _, e := range all {
+		if !seen[*e] {
+			seen[*e] = true
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // Latency is the distribution of one simulated API call's duration. Only the
@@ -200,7 +233,13 @@ type Assertion struct {
 	// just after the last one.
 	at  []Pos
 	end Pos
+
+	broken bool // in a draft: the assertion itself had an error
 }
+
+// Sound says whether the assertion was decoded without an error (always,
+// outside a draft).
+func (a Assertion) Sound() bool { return !a.broken }
 
 // PosOf maps a position inside the expression text to the file position.
 // line is 1-based within Expr and col a 0-based rune column within that
@@ -241,7 +280,31 @@ type Spec struct {
 	Assertions  []Assertion
 
 	latencyPos map[string]Pos // where each profile's latencies are written
+
+	// draft is set on the spec ParseDraft returns with errors; runsBroken
+	// when defaults, profiles, -set, runs or matrix had an error (run names
+	// and fields may not be as written).
+	draft, runsBroken bool
+	// namesBroken when a top-level field is unknown or a run's name or the
+	// matrix had an error (the set of run names may not be as written).
+	namesBroken bool
 }
+
+// IsDraft says whether s is a draft: what could be decoded of a spec that
+// has errors (ParseDraft). A draft is for the later stages of validation
+// (expressions, SQL) to report their own errors alongside the spec's; it is
+// never run.
+func (s *Spec) IsDraft() bool { return s.draft }
+
+// RunsSound says whether the runs are as written: false in a draft whose
+// defaults, profiles, -set, runs or matrix had an error.
+func (s *Spec) RunsSound() bool { return !s.runsBroken }
+
+// RunNamesSound says whether the runs' names are as written: false in a
+// draft with an unknown top-level field, an error in a run's name or in
+// the matrix. The types of run fields never depend on their values, so
+// assertions can be checked against a draft whose run names are sound.
+func (s *Spec) RunNamesSound() bool { return !s.namesBroken }
 
 // Run returns the run called name.
 func (s *Spec) Run(name string) (Run, bool) {
@@ -286,8 +349,8 @@ func builtinProfiles() map[string]Profile {
 	}
 }
 
-// Load reads the spec at path and parses it.
-func Load(path string, sets []string) (*Spec, error) {
+// LoadDraft reads the spec at path and parses it with ParseDraft.
+func LoadDraft(path string, sets []string) (*Spec, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("load spec: %w", err)
@@ -304,5 +367,14 @@ func Load(path string, sets []string) (*Spec, error) {
 			return nil, Errors{{File: path, Msg: fmt.Sprintf("the spec is %d bytes, more than the limit of %d (1 MiB)", fi.Size(), MaxSpecBytes)}}
 		}
 	}
-	return Parse(path, data, sets)
+	return ParseDraft(path, data, sets)
+}
+
+// Load reads and parses the spec at path; see Parse.
+func Load(path string, sets []string) (*Spec, error) {
+	s, err := LoadDraft(path, sets)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
 }

@@ -35,6 +35,8 @@ type Workload struct {
 	Readers   *Readers // nil: no read load
 	Builtin   bool
 	Pos       Pos // the workload's name in `workloads:`
+
+	broken bool // in a draft: the workload had an error
 }
 
 // A Step is one transaction of a workload: an item at From moves to To.
@@ -188,3 +190,7 @@ func paramsAt(sql string) []param {
 
 func isIdentStart(c byte) bool { return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 func isIdentPart(c byte) bool  { return isIdentStart(c) || c >= '0' && c <= '9' }
+
+// Sound says whether the workload was decoded without an error (always,
+// outside a draft).
+func (w *Workload) Sound() bool { return !w.broken }

@@ -33,17 +33,22 @@ func (p *parser) decodeWorkloads(m *yaml.Node) {
 		p.errf(m, "workloads: want a mapping of workload names to workloads, got %s", describe(m))
 		return
 	}
+	before := len(p.errs)
+	defer func() { p.workloadErrs += len(p.errs) - before }()
 	for _, kv := range p.pairs(p.report, m, false) {
 		name := kv.key.Value
 		if w, ok := p.workloads[name]; ok && w.Builtin {
 			p.errf(kv.key, "workload %q is built in and cannot be redefined; give yours another name", name)
 			continue
 		}
+		n := len(p.errs)
 		if !workloadNameRE.MatchString(name) {
 			p.errf(kv.key, `workload name %s: want letters, digits, "_", "." and "-"`, quote(name))
 		}
 		// Registered even when bad, so that its uses do not also fail.
-		p.workloads[name] = p.decodeWorkload(name, kv.key, deref(kv.val))
+		w := p.decodeWorkload(name, kv.key, deref(kv.val))
+		w.broken = len(p.errs) > n
+		p.workloads[name] = w
 	}
 }
 

@@ -47,12 +47,9 @@ func plan(ctx context.Context, args []string, stdout, stderr io.Writer, env envi
 		fmt.Fprintf(stderr, "scenrun plan: %v\n", err)
 		return exitUsage
 	}
-	spec, err := scenario.Load(specs[0], o.sets)
+	spec, err := loadSpec(specs[0], o.sets, nil)
 	if err == nil {
 		err = spec.CheckScale(o.timeScale)
-	}
-	if err == nil {
-		err = engine.Validate(spec, nil)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)

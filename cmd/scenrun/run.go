@@ -12,7 +12,6 @@ import (
 	"github.com/scenrun/scenrun/engine"
 	"github.com/scenrun/scenrun/engine/analysis"
 	"github.com/scenrun/scenrun/engine/report"
-	"github.com/scenrun/scenrun/scenario"
 )
 
 // config is a parsed command line for a run.
@@ -103,7 +102,7 @@ func runSpecs(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	var hooks []*progressHook
 	bad := false
 	for _, path := range c.specs {
-		spec, err := scenario.Load(path, c.sets)
+		spec, err := loadSpec(path, c.sets, prev)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			bad = true

@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/scenrun/scenrun/engine"
+	"github.com/scenrun/scenrun/engine/analysis"
 	"github.com/scenrun/scenrun/scenario"
 )
 
@@ -41,10 +42,7 @@ func validate(args []string, stdout, stderr io.Writer) int {
 	}
 	code := exitOK
 	for _, path := range fs.Args() {
-		spec, err := scenario.Load(path, o.sets)
-		if err == nil {
-			err = engine.Validate(spec, prev)
-		}
+		spec, err := loadSpec(path, o.sets, prev)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			code = exitUsage
@@ -54,4 +52,20 @@ func validate(args []string, stdout, stderr io.Writer) int {
 		printWarnings(stderr, path, engine.Warnings(spec, prev))
 	}
 	return code
+}
+
+// loadSpec reads and checks the spec at path as every subcommand does: the
+// spec's own errors and, in the parts those leave sound, the errors of its
+// workloads' SQL and of its assertions, all reported together (SPEC §4:
+// every error in a file, not only the first stage's). prev is the baseline
+// file's results, for prev.<run> in assertions.
+func loadSpec(path string, sets []string, prev *analysis.Results) (*scenario.Spec, error) {
+	spec, err := scenario.LoadDraft(path, sets)
+	if spec == nil {
+		return nil, err
+	}
+	if verr := engine.Validate(spec, prev); err != nil || verr != nil {
+		return nil, scenario.JoinErrors(err, verr)
+	}
+	return spec, nil
 }
