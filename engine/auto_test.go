@@ -9,14 +9,36 @@ import (
 // identical runs. Whether the rule finds identical runs different is a coin
 // with α on its side (make aa counts how often it lands); this test checks
 // only that the rule judged them, at repeat_max, not what it found.
+//
+// The large difference is one no machine can hide: slow's only step holds
+// its transaction 40 ms (a timer, inside the transaction, so in
+// db_total_ms), fast's step holds nothing. slow's every item takes at least
+// 40 ms, however loaded the machine; fast's p95 would need stalls past that
+// in most of its trials to spoil the first look. (A CPU-bound trigger made
+// the difference before: load slowed both sides, and the margin between
+// fast's p95 and slow's was 2×.)
 func TestRepeatAuto(t *testing.T) {
+	const step = `
+    schema: CREATE TABLE q (id INTEGER PRIMARY KEY, state TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 0)
+    table: q
+    version: version
+    states: [new, done]
+    initial: new
+    done: [done]
+    steps:
+      - name: take
+        from: new
+        to: done`
 	const src = `version: 1
 name: auto
-defaults: {files: 24, concurrency: 2, repeat: auto, repeat_max: 10}
+workloads:
+  held:` + step + `
+        hold: 40ms
+  quick:` + step + `
+defaults: {files: 8, concurrency: 2, workload: quick, repeat: auto, repeat_max: 10}
 runs:
   - name: slow
-    setup_sql:
-      - CREATE TRIGGER slow AFTER UPDATE ON files BEGIN SELECT length(randomblob(4000000)); END
+    workload: held
   - name: fast
   - name: a
     repeat_max: 6
@@ -41,6 +63,9 @@ assertions:
 		}
 		if auto := r.AutoRepeat; (auto != nil) != r.RepeatAuto || auto != nil && auto.Trials != len(r.Trials) {
 			t.Errorf("run %s: got auto_repeat %+v, want one with its trial count when repeat: auto", r.Name, auto)
+		}
+		if r.Name == "slow" && r.Hold.Min < 40 {
+			t.Errorf("slow: got hold_ms %+v, want every item held at least 40 ms", r.Hold)
 		}
 	}
 	for _, a := range res.Assertions {

@@ -3,10 +3,12 @@ package engine
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -216,9 +218,14 @@ runs:
 // the worker processes, which stream back their files' cancellation
 // (rather than being killed after the grace period).
 func TestProcessesStopOnTimeoutAndCancel(t *testing.T) {
-	// Calls of 30 s and a stop after 3 s: however slowly the worker
-	// processes start on a busy machine, the 4 files in flight are mid-call
-	// when the stop comes.
+	// Calls of 30 s: once the 4 workers have each begun a file, the 4
+	// files are mid-call until the stop. The timeout counts from the
+	// trial's start, the worker processes' start and the seeding included,
+	// so it must leave them far more than they need even on a loaded
+	// machine with the race detector (about 0.3 s idle; 3 s, the old
+	// timeout, was within reach of a machine ten times slower), and stay
+	// far below the calls' 30 s. The cancel is not timed at all: it comes
+	// once the database shows the 4 files begun.
 	src := `
 version: 1
 name: slow
@@ -230,27 +237,36 @@ runs:
 `
 	t.Run("timeout", func(t *testing.T) {
 		t.Parallel()
-		spec := parse(t, src, "timeout=3s")
+		spec := parse(t, src, "timeout=10s")
 		res, err := runSpec(t, spec, Options{WorkerCommand: workerCmd("__worker")})
 		if !errors.Is(err, ErrRunFailed) {
 			t.Fatalf("got %v, want ErrRunFailed", err)
 		}
 		r := res.Runs[0]
-		if !strings.Contains(r.Error, "timeout: the trial took longer than 3s") {
+		if !strings.Contains(r.Error, "timeout: the trial took longer than 10s") {
 			t.Errorf("got error %q, want the timeout", r.Error)
 		}
-		if r.FileErrors != 4 || r.Integrity != "ok" {
-			t.Errorf("got %d file errors, integrity %q; want the 4 files in flight cancelled and reported, integrity ok", r.FileErrors, r.Integrity)
+		if r.FileErrors != 4 || r.Integrity != "ok" || r.States["uploading"] != 4 {
+			t.Errorf("got %d file errors, integrity %q, states %v; want the 4 files in flight cancelled and reported, integrity ok", r.FileErrors, r.Integrity, r.States)
 		}
 	})
 	t.Run("cancel", func(t *testing.T) {
 		t.Parallel()
-		r, err := NewRunner(parse(t, src), Options{TempDir: t.TempDir(), WorkerCommand: workerCmd("__worker")})
+		tmp := t.TempDir()
+		r, err := NewRunner(parse(t, src), Options{TempDir: tmp, WorkerCommand: workerCmd("__worker")})
 		if err != nil {
 			t.Fatal(err)
 		}
 		ctx, cancel := context.WithCancel(context.Background())
-		time.AfterFunc(3*time.Second, cancel)
+		defer cancel()
+		go func() {
+			defer cancel() // after a minute without the 4 files begun, the check below says so
+			for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+				if uploading(t, tmp, "r") == 4 {
+					return
+				}
+			}
+		}()
 		res, err := r.Run(ctx)
 		if !errors.Is(err, context.Canceled) || !res.Interrupted {
 			t.Fatalf("got %v, interrupted %v; want cancelled", err, res.Interrupted)
@@ -261,4 +277,24 @@ runs:
 			t.Errorf("got errors %q, want the 4 files in flight cancelled", got)
 		}
 	})
+}
+
+// uploading counts the files of run's trial database under tmp in state
+// uploading (begun, mid-call); 0 while there is no database or no table.
+func uploading(t *testing.T, tmp, run string) int {
+	paths, _ := filepath.Glob(filepath.Join(tmp, "scenrun-"+run+"-*", "scenrun.db"))
+	if len(paths) != 1 {
+		return 0
+	}
+	db, err := sql.Open("sqlite3", "file:"+paths[0]+"?mode=ro&_busy_timeout=5000")
+	if err != nil {
+		t.Error(err)
+		return 0
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow("SELECT count(*) FROM files WHERE state = 'uploading'").Scan(&n); err != nil {
+		return 0 // not seeded yet
+	}
+	return n
 }

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -97,19 +98,20 @@ func TestProgressPlainLines(t *testing.T) {
 // cursor movements of its redraw.
 var ansiCodes = regexp.MustCompile("\x1b\\[[0-9;]*[A-Za-z]")
 
-// runProgressTTY runs progressSpec with stderr taken as a terminal of cols
-// columns, and returns stderr's lines, escapes removed. cancel, when set,
-// interrupts the run after that long.
-func runProgressTTY(t *testing.T, cols int, cancelAfter time.Duration) (code int, raw string, lines []string) {
+// runProgressTTY runs spec with stderr taken as a terminal of cols
+// columns, and returns stderr's lines, escapes removed. cancelOn, when set,
+// interrupts the run as soon as the display has drawn it.
+func runProgressTTY(t *testing.T, spec string, cols int, cancelOn string) (code int, raw string, lines []string) {
 	t.Helper()
-	spec := writeSpec(t, progressSpec)
+	path := writeSpec(t, spec)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	if cancelAfter > 0 {
-		time.AfterFunc(cancelAfter, cancel)
+	stderr := &watchWriter{}
+	if cancelOn != "" {
+		stderr.on, stderr.then = cancelOn, cancel
 	}
-	var stdout, stderr bytes.Buffer
-	code = run(ctx, []string{"-out", t.TempDir(), spec}, &stdout, &stderr, environ{stderrTTY: true, stderrCols: cols})
+	var stdout bytes.Buffer
+	code = run(ctx, []string{"-out", t.TempDir(), path}, &stdout, stderr, environ{stderrTTY: true, stderrCols: cols})
 	raw = stderr.String()
 	for l := range strings.SplitSeq(ansiCodes.ReplaceAllString(raw, ""), "\n") {
 		if l != "" {
@@ -119,13 +121,40 @@ func runProgressTTY(t *testing.T, cols int, cancelAfter time.Duration) (code int
 	return code, raw, lines
 }
 
+// A watchWriter keeps what is written to it, from any goroutine, and calls
+// then once what it holds contains on.
+type watchWriter struct {
+	mu       sync.Mutex
+	buf      bytes.Buffer
+	on       string
+	then     func()
+	answered bool
+}
+
+func (w *watchWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n, err := w.buf.Write(p)
+	if w.on != "" && !w.answered && strings.Contains(ansiCodes.ReplaceAllString(w.buf.String(), ""), w.on) {
+		w.answered = true
+		w.then()
+	}
+	return n, err
+}
+
+func (w *watchWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
 // TestProgressFitsTerminal checks that every line the live display draws
 // fits the terminal with its last column free: a line that wraps makes the
 // redraw, which moves up one line per run, pile lines up.
 func TestProgressFitsTerminal(t *testing.T) {
 	for _, cols := range []int{80, 100, 120} {
 		t.Run(strconv.Itoa(cols), func(t *testing.T) {
-			code, raw, lines := runProgressTTY(t, cols, 0)
+			code, raw, lines := runProgressTTY(t, progressSpec, cols, "")
 			if code != exitOK {
 				t.Fatalf("got exit %d, want 0:\n%s", code, raw)
 			}
@@ -153,7 +182,7 @@ func TestProgressFitsTerminal(t *testing.T) {
 // TestProgressNarrowTerminal checks that a terminal too narrow for a bar
 // gets the plain lines, as a pipe does.
 func TestProgressNarrowTerminal(t *testing.T) {
-	code, raw, _ := runProgressTTY(t, 40, 0)
+	code, raw, _ := runProgressTTY(t, progressSpec, 40, "")
 	if code != exitOK {
 		t.Fatalf("got exit %d, want 0:\n%s", code, raw)
 	}
@@ -163,9 +192,15 @@ func TestProgressNarrowTerminal(t *testing.T) {
 }
 
 // TestProgressInterrupted checks that a run interrupted on a terminal ends
-// its line with "interrupted", not go-pretty's "done!".
+// its line with "interrupted", not go-pretty's "done!". The interruption
+// comes once the display shows first's trial under way, not after a fixed
+// time: 300 ms, as it was, could fall before the trial began (the setup
+// before it, slower on a loaded machine), when first has no line to end.
+// first's trial then takes at least 4 s (80 files of two 50 ms calls, two
+// at a time), so it is still running when the interruption lands.
 func TestProgressInterrupted(t *testing.T) {
-	code, raw, lines := runProgressTTY(t, 80, 300*time.Millisecond)
+	spec := strings.Replace(progressSpec, "latency: 5ms", "latency: 50ms", 1)
+	code, raw, lines := runProgressTTY(t, spec, 80, "first trial 1/1")
 	if code != exitInterrupted {
 		t.Fatalf("got exit %d, want %d:\n%s", code, exitInterrupted, raw)
 	}

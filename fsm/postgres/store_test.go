@@ -298,10 +298,13 @@ func TestBusyUnderSerializable(t *testing.T) {
 		defer wg.Done()
 		_, errA = a.Apply(ctx, &fsm.Write{Transition: bump, Item: 0, From: 1, To: 1})
 	}()
-	// b starts once a holds its row lock (a's session idle in its
-	// transaction, in the hold), not after a guessed sleep: on a loaded
-	// machine a's goroutine may not have begun by then.
-	idle := fmt.Sprintf("SELECT count(*) FROM pg_stat_activity WHERE pid = %d AND state = 'idle in transaction'", a.pg.PID())
+	// b starts once a holds its row lock, not after a guessed sleep: on a
+	// loaded machine a's goroutine may not have begun by then. Idle in its
+	// transaction is not enough: a is that between its BEGIN and its UPDATE
+	// too, and a b that started there could take the row first. A
+	// transaction id is assigned at a's first write, the UPDATE: idle in
+	// the transaction with one, a is in its hold, the row locked.
+	idle := fmt.Sprintf("SELECT count(*) FROM pg_stat_activity WHERE pid = %d AND state = 'idle in transaction' AND backend_xid IS NOT NULL", a.pg.PID())
 	for deadline := time.Now().Add(10 * time.Second); query(t, d, idle) != "1"; time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the first writer never reached its hold")

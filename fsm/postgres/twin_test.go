@@ -84,11 +84,21 @@ func TestPGPoolTwinCommitsThreeUpdatesPerFile(t *testing.T) {
 			}
 		})
 	}
-	// Twin drops its database: none of the twin's is left.
-	if _, _, err := Twin(context.Background(), serverURL, 5, 2, 4); err != nil {
+	// Twin drops its database: none of the twin's is left. The twin runs
+	// as a role of this test's own, and only that role's databases are
+	// looked for: cmd/scenbench's tests, run in parallel with these on the
+	// same server, make and drop twin databases of their own meanwhile.
+	const role = "scenrun_t_pgtwin"
+	user := pgtest.Role(t, serverURL, role, "pw-"+role, true)
+	if _, _, err := Twin(context.Background(), user, 5, 2, 4); err != nil {
 		t.Fatal(err)
 	}
-	if left := pgtest.Query(t, serverURL, "SELECT datname FROM pg_database WHERE datname LIKE 'scenbench_twin_%'"); len(left) != 0 {
+	left := pgtest.Query(t, serverURL, `SELECT datname FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba
+		WHERE datname LIKE 'scenbench\_twin\_%' AND r.rolname = '`+role+`'`)
+	for _, name := range left {
+		pgtest.Query(t, serverURL, `DROP DATABASE IF EXISTS "`+name+`" WITH (FORCE)`) // else the role cannot be dropped
+	}
+	if len(left) != 0 {
 		t.Errorf("left behind %v", left)
 	}
 }

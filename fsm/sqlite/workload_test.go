@@ -308,12 +308,23 @@ func TestBusyIsErrBusy(t *testing.T) {
 				_, err := a.Apply(ctx, &wr)
 				done <- result{err, time.Now()}
 			}()
+			// Deferred, A is refused while B holds the lock: B commits only
+			// once A has returned, or after 10 s, twice the busy_timeout a
+			// claim that waited for the lock would have waited. A short
+			// fixed wait would let a claim that had not reached its UPDATE
+			// by then (a loaded machine) find B committed and succeed.
+			// Immediate, A waits at BEGIN: B holds the lock for release,
+			// then commits, and A must return after that.
+			wait := release
+			if c.wantBusy {
+				wait = 10 * time.Second
+			}
 			var r result
 			var ok bool
 			select {
 			case r = <-done:
 				ok = true
-			case <-time.After(release):
+			case <-time.After(wait):
 			}
 			committed := time.Now()
 			if _, err := b.ExecContext(ctx, "COMMIT"); err != nil {
