@@ -149,7 +149,10 @@ func NewRunConfig(c scenario.Config) RunConfig {
 // many trials stand behind them.
 func runWarnings(counted, repeat int) []string {
 	var w []string
-	if counted < repeat {
+	switch {
+	case counted == 0:
+		w = append(w, fmt.Sprintf("none of %d trials counted: the run stopped before one finished, and has no figures", repeat))
+	case counted < repeat:
 		w = append(w, fmt.Sprintf("%d of %d trials counted: the figures are over those", counted, repeat))
 	}
 	if counted >= 2 && counted < 6 {

@@ -55,6 +55,7 @@ func TestRunWarnings(t *testing.T) {
 		{10, 10, nil},
 		{3, 3, []string{"3 trials: a 95% confidence interval of a median needs 6 or more, so one end of each is open"}},
 		{1, 5, []string{"1 of 5 trials counted: the figures are over those"}},
+		{0, 3, []string{"none of 3 trials counted: the run stopped before one finished, and has no figures"}},
 	} {
 		got := runWarnings(tt.counted, tt.repeat)
 		if strings.Join(got, "|") != strings.Join(tt.want, "|") {

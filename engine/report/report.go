@@ -211,8 +211,16 @@ func resultColumns(res *analysis.Results) (identity, latency, outcome []resultCo
 		identity = append(identity, resultColumn{header: "database", cell: func(_ *reportWriter, run *analysis.RunResult) string { return run.Database }})
 	}
 	identity = append(identity, []resultColumn{
-		{header: "elapsed s", right: true, cell: func(_ *reportWriter, run *analysis.RunResult) string { return analysis.FormatNum(run.ElapsedSeconds) }},
+		{header: "elapsed s", right: true, cell: func(_ *reportWriter, run *analysis.RunResult) string {
+			if unmeasured(run) {
+				return "-"
+			}
+			return analysis.FormatNum(run.ElapsedSeconds)
+		}},
 		{header: "trans/s", right: true, cell: func(_ *reportWriter, run *analysis.RunResult) string {
+			if unmeasured(run) {
+				return "-"
+			}
 			return analysis.FormatNum(run.TransitionsPerSecond)
 		}},
 	}...)
@@ -269,6 +277,9 @@ func resultColumns(res *analysis.Results) (identity, latency, outcome []resultCo
 		{header: "WAL growth", right: true, cell: func(_ *reportWriter, run *analysis.RunResult) string {
 			if run.WALBytes != nil { // PostgreSQL: the WAL written during the trial
 				return analysis.FormatBytes(*run.WALBytes)
+			}
+			if unmeasured(run) {
+				return "-"
 			}
 			return analysis.FormatBytes(run.WALSizeEndBytes - run.WALSizeStartBytes)
 		}},
@@ -381,6 +392,11 @@ func (r *reportWriter) results(res *analysis.Results) {
 }
 
 func isLatency(c resultColumn) bool { return c.ms }
+
+// unmeasured says whether a run has no figures: it stopped before any file
+// of a counted trial finished. Its elapsed time, throughput and WAL growth
+// show "-", as its latencies do, rather than zeros that read as measured.
+func unmeasured(run *analysis.RunResult) bool { return run.Segments.TotalWall.Count == 0 }
 
 // fits says whether the results table of cols is no wider than the report.
 func (r *reportWriter) fits(runs []analysis.RunResult, cols []resultColumn) bool {

@@ -511,3 +511,28 @@ func TestAssertionDetailsKeepIdentifiersWhole(t *testing.T) {
 		}
 	}
 }
+
+// TestRunWithoutTrialsHasNoFigures: a run that failed before any trial
+// finished shows "-" for its measured figures, not 0 s, 0 trans/s and 0 B
+// of WAL growth, which read as measurements.
+func TestRunWithoutTrialsHasNoFigures(t *testing.T) {
+	res := reportFixture()
+	res.Runs[1].Trials, res.Runs[1].Error = nil, "open: pragma journal_mode: asked for \"wall\""
+	res.Runs[1].Segments = analysis.Segments{}
+	res.Runs[1].ElapsedSeconds, res.Runs[1].TransitionsPerSecond = 0, 0
+	res.Runs[1].WALSizeStartBytes, res.Runs[1].WALSizeEndBytes = 0, 0
+	var buf bytes.Buffer
+	if err := Render(&buf, res, RenderOptions{Format: "table", Width: 250}); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(buf.String(), "\n") {
+		if !strings.HasPrefix(line, "│ "+res.Runs[1].Name+" ") {
+			continue
+		}
+		if strings.Contains(line, " 0 B ") || regexp.MustCompile(`│ +0 │`).MatchString(line) {
+			t.Errorf("the run without trials shows a zero figure:\n%s", line)
+		}
+		return
+	}
+	t.Fatalf("no row for %s:\n%s", res.Runs[1].Name, buf.String())
+}
