@@ -19,7 +19,9 @@ import (
 type RenderOptions struct {
 	Format string // "table" (go-pretty boxes), "markdown" (GitHub-flavoured, suits a CI job summary), "csv", "html" (html.go)
 	Color  bool   // ANSI colour (only ever true when stdout is a terminal and NO_COLOR is unset; the caller decides)
-	Width  int    // the terminal width to fit; 0 means 120
+	Width  int    // the terminal width to fit; 0 means 120 (not a terminal)
+
+	wrapNotes bool // Width was given: notes wrap to it too
 }
 
 // defaultReportWidth is the width a report fits when the caller gives none.
@@ -38,6 +40,9 @@ func Render(w io.Writer, res *analysis.Results, opts RenderOptions) error {
 	if opts.Format != "csv" {
 		res = escaped(res) // for people: no control character reaches them raw
 	}
+	// Notes wrap only to a terminal's width: a report going to a file or a
+	// pipe keeps each note on one line, for grep.
+	opts.wrapNotes = opts.Width > 0
 	if opts.Width <= 0 {
 		opts.Width = defaultReportWidth
 	}
@@ -88,10 +93,34 @@ func (r *reportWriter) notes(lines []string) {
 		if r.markdown() {
 			r.printf("- %s\n", l)
 		} else {
-			r.printf("%s\n", l)
+			r.printf("%s\n", r.wrapNote(l))
 		}
 	}
 	r.printf("\n")
+}
+
+// wrapNote fits a note line to a terminal's width, as the tables are:
+// wrapped at spaces, each continuation indented by two columns (a word
+// longer than the width stays whole). Without a terminal's width the line
+// is kept whole.
+func (r *reportWriter) wrapNote(l string) string {
+	w := r.opts.Width
+	if !r.opts.wrapNotes || textWidth(l) <= w || w < 20 {
+		return l
+	}
+	parts := strings.Split(text.WrapSoft(l, w-2), "\n")
+	for i, p := range parts {
+		// WrapSoft pads each line to the width, inside a colour's reset.
+		p = strings.TrimRight(p, " ")
+		if core, ok := strings.CutSuffix(p, "\x1b[0m"); ok {
+			p = strings.TrimRight(core, " ") + "\x1b[0m"
+		}
+		if i > 0 {
+			p = "  " + strings.TrimLeft(p, " ")
+		}
+		parts[i] = p
+	}
+	return strings.Join(parts, "\n")
 }
 
 // paint wraps s in an ANSI SGR sequence when colour is on. It writes the

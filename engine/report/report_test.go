@@ -536,3 +536,54 @@ func TestRunWithoutTrialsHasNoFigures(t *testing.T) {
 	}
 	t.Fatalf("no row for %s:\n%s", res.Runs[1].Name, buf.String())
 }
+
+// TestNotesWrapToWidth: a note longer than the report width wraps at
+// spaces, continuations indented, no line wider than the width and none
+// padded with trailing spaces, in colour too; every word is kept.
+func TestNotesWrapToWidth(t *testing.T) {
+	long := "warning: baseline: outlier trials (beyond Tukey's far-out fences, Q3 + 3·IQR or Q1 − 3·IQR of the trials; counted in every figure): trial 6: lock_wait_ms p50 0.1582 > fence 0.1552"
+	for _, color := range []bool{false, true} {
+		var buf bytes.Buffer
+		r := &reportWriter{w: &buf, opts: RenderOptions{Format: "table", Width: 80, Color: color, wrapNotes: true}}
+		l := long
+		if color {
+			l = r.paint(long, sgrYellow)
+		}
+		r.notes([]string{l})
+		out := ansiEscape.ReplaceAllString(buf.String(), "")
+		lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+		if len(lines) < 3 {
+			t.Errorf("colour %v: got %d lines, want the note wrapped:\n%s", color, len(lines), out)
+		}
+		for i, line := range lines {
+			if n := utf8.RuneCountInString(line); n > 80 || strings.HasSuffix(line, " ") || i > 0 && !strings.HasPrefix(line, "  ") {
+				t.Errorf("colour %v: line %d %q: want ≤ 80 columns, no trailing space, continuations indented", color, i+1, line)
+			}
+		}
+		if got := strings.Join(strings.Fields(out), " "); got != long {
+			t.Errorf("colour %v: words changed:\n%s\nwant\n%s", color, got, long)
+		}
+	}
+}
+
+// TestNotesWholeWithoutATerminal: a report for a file or a pipe (no width
+// given) keeps each note on one line, for grep.
+func TestNotesWholeWithoutATerminal(t *testing.T) {
+	res := reportFixture()
+	long := strings.Repeat("a long warning ", 12)
+	res.Runs[0].Warnings = []string{long}
+	var buf bytes.Buffer
+	if err := Render(&buf, res, RenderOptions{Format: "table"}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "warning: "+res.Runs[0].Name+": "+long) {
+		t.Errorf("the note was wrapped:\n%s", buf.String())
+	}
+	buf.Reset()
+	if err := Render(&buf, res, RenderOptions{Format: "table", Width: 120}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "warning: "+res.Runs[0].Name+": "+long) {
+		t.Errorf("at a terminal's 120 columns the note was not wrapped:\n%s", buf.String())
+	}
+}
