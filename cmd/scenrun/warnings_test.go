@@ -32,3 +32,28 @@ assertions:
 		})
 	}
 }
+
+// TestWarningsPragmaValue: a pragma value SQLite ignores (it reads back
+// otherwise) fails its run when it starts; validate, plan and the run say
+// so before anything runs, once for the runs sharing the pragmas, and say
+// nothing of values SQLite takes in another spelling (synchronous: NORMAL
+// reads back 1).
+func TestWarningsPragmaValue(t *testing.T) {
+	spec := writeSpec(t, `version: 1
+name: warned
+defaults: {files: 5, concurrency: 1}
+runs:
+  - {name: fine, pragmas: {synchronous: NORMAL, busy_timeout: 100}}
+  - {name: wall, pragmas: {journal_mode: wall}}
+  - {name: also, pragmas: {journal_mode: wall}}
+`)
+	const want = `warning: pragma journal_mode: asked for "wall", SQLite reports "delete" (SQLite ignores a value it does not take), so runs "wall", "also" fail when they start (exit 3)`
+	for _, args := range [][]string{{"validate", spec}, {"plan", spec}, {"-no-progress", "-out", t.TempDir(), spec}} {
+		t.Run(args[0], func(t *testing.T) {
+			_, _, stderr := scenrun(t, args...)
+			if n := strings.Count(stderr, want); n != 1 || strings.Count(stderr, "warning:") != 1 {
+				t.Errorf("got stderr\n%s\nwant once, and no other warning:\n%s", stderr, want)
+			}
+		})
+	}
+}

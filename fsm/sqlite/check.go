@@ -5,6 +5,8 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/scenrun/scenrun/fsm"
@@ -135,4 +137,26 @@ func UnknownPragmas(ctx context.Context, names []string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// CheckPragmas opens a scratch database file in dir with pragmas, as a run
+// opens its database, and returns why that fails, if it does: most often a
+// value SQLite ignores and reads back otherwise (journal_mode = wall reads
+// back delete). The files are removed afterwards. It lets validate say
+// before running what would fail the run once it starts.
+func CheckPragmas(ctx context.Context, dir string, pragmas []fsm.Pragma) error {
+	path := filepath.Join(dir, "pragmas.db")
+	defer func() {
+		for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+			os.Remove(path + suffix)
+		}
+	}()
+	db, err := Open(ctx, fsm.Options{Path: path, Pragmas: pragmas})
+	if err != nil {
+		if inner := errors.Unwrap(err); inner != nil {
+			return inner // without Open's "open PATH: ", a scratch path
+		}
+		return err
+	}
+	return db.Close()
 }

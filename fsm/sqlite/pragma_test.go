@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -83,5 +84,22 @@ func TestPragmaReadBack(t *testing.T) {
 				t.Errorf("got %v, want an error containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestCheckPragmas: a scratch database opened as a run's would be says why
+// a set of pragmas would fail the run, and leaves nothing behind.
+func TestCheckPragmas(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	if err := CheckPragmas(ctx, dir, []fsm.Pragma{{Name: "journal_mode", Value: "wal"}, {Name: "synchronous", Value: "NORMAL"}}); err != nil {
+		t.Errorf("sound pragmas: %v", err)
+	}
+	err := CheckPragmas(ctx, dir, []fsm.Pragma{{Name: "journal_mode", Value: "wall"}})
+	if err == nil || err.Error() != `pragma journal_mode: asked for "wall", SQLite reports "delete" (SQLite ignores a value it does not take)` {
+		t.Errorf("journal_mode wall: got %v", err)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("left behind: %v", left)
 	}
 }
