@@ -55,3 +55,26 @@ func TestParseDraft(t *testing.T) {
 		t.Errorf("a sound spec: got %v, draft %v", err, s.IsDraft())
 	}
 }
+
+// TestSuggestPrefix: a message suggests the one option a name begins
+// (db_total for db_total_ms), not an ambiguous or too short one; deciding
+// what a profile key is takes no prefixes, so a call may be named "error"
+// (a prefix of error_rate).
+func TestSuggestPrefix(t *testing.T) {
+	segs := []string{"lock_wait_ms", "db_total_ms", "fsm_dispatch_ms", "fsm_net_ms"}
+	for s, want := range map[string]string{"db_total": "db_total_ms", "DB_TOTAL": "db_total_ms", "fsm_": "", "fsm": "", "lock_wiat_ms": "lock_wait_ms", "zzzz": ""} {
+		if got := suggest(s, segs); got != want {
+			t.Errorf("suggest(%q) = %q, want %q", s, got, want)
+		}
+	}
+	if got := nearMiss("error", profileFields); got != "" {
+		t.Errorf("nearMiss(error) = %q, want none: a call may be named so", got)
+	}
+	spec, err := Parse("x.yaml", []byte("version: 1\nname: x\nprofiles: {p: {error: 5ms}}\nruns: [{name: a, profile: p}]\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := spec.Profiles["p"].Call("error"); !ok {
+		t.Errorf("profile p has no call named error: %+v", spec.Profiles["p"])
+	}
+}

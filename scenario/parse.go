@@ -362,7 +362,7 @@ func (p *parser) decodeProfile(name string, m *yaml.Node) Profile {
 			// Any other name is a call's latency (SPEC §9), unless it is a
 			// near miss of a field above or its value cannot be a latency.
 			v := deref(kv.val)
-			if suggest(kv.name, profileFields) != "" || !(v.Kind == yaml.MappingNode || scalarTag(v, "!!str")) {
+			if nearMiss(kv.name, profileFields) != "" || !(v.Kind == yaml.MappingNode || scalarTag(v, "!!str")) {
 				unknownField(p.report, kv.key, "in profile", profileFields)
 				continue
 			}

@@ -2,10 +2,35 @@ package scenario
 
 import "strings"
 
-// suggest returns the option s was most likely meant to be: one equal to it
-// but for case, else the nearest within an edit distance of 2 (and shorter
-// than s itself, so that "x" does not suggest "max"); "" if none is near.
+// suggest returns the option s was most likely meant to be, for a message:
+// a near miss (nearMiss), else the one option s begins, when s has four
+// characters or more and begins no other (db_total for db_total_ms); ""
+// if none is near.
 func suggest(s string, options []string) string {
+	if o := nearMiss(s, options); o != "" {
+		return o
+	}
+	if len([]rune(s)) < 4 {
+		return ""
+	}
+	found := ""
+	for _, o := range options {
+		if len(o) > len(s) && strings.HasPrefix(strings.ToLower(o), strings.ToLower(s)) {
+			if found != "" {
+				return "" // ambiguous
+			}
+			found = o
+		}
+	}
+	return found
+}
+
+// nearMiss returns the option s is a misspelling of: one equal to it but
+// for case, else the nearest within an edit distance of 2 (and shorter than
+// s itself, so that "x" does not suggest "max"); "" if none is near. It
+// decides what a name is (a profile's call name or a misspelt field), so it
+// takes no prefixes: a call may be named "error".
+func nearMiss(s string, options []string) string {
 	if len(s) > 100 {
 		return ""
 	}
