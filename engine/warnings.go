@@ -17,8 +17,10 @@ import (
 // Warnings are what validate, plan and a run say about a spec before it
 // runs without stopping it (analysis.Assertions.Warnings), and a pragma
 // this SQLite does not know or a pragma value it ignores, either of which
-// would fail its run (exit 3) only once it starts. prev is the -baseline file, or nil. Each is said once.
-func Warnings(spec *scenario.Spec, prev *analysis.Results) []string {
+// would fail its run (exit 3) only once it starts. prev is the -baseline
+// file, or nil; the pragmas' values are tried on a scratch database under
+// tmpDir ("": the system's temporary directory). Each is said once.
+func Warnings(spec *scenario.Spec, prev *analysis.Results, tmpDir string) []string {
 	var out []string
 	if as, err := analysis.CompileAssertions(spec, prev); err == nil {
 		out = as.Warnings(prev)
@@ -41,7 +43,7 @@ func Warnings(spec *scenario.Spec, prev *analysis.Results) []string {
 	for _, n := range unknown {
 		out = append(out, fmt.Sprintf("pragma %q: SQLite %s does not know it, so a run that sets it fails (exit 3)", n, sqlite.Version()))
 	}
-	return append(out, pragmaValueWarnings(spec, unknown)...)
+	return append(out, pragmaValueWarnings(spec, unknown, tmpDir)...)
 }
 
 // pragmaValueWarnings opens a scratch database with the pragmas of each
@@ -49,7 +51,7 @@ func Warnings(spec *scenario.Spec, prev *analysis.Results) []string {
 // they start: a value SQLite ignores (journal_mode: wall reads back
 // delete) or refuses. Sets with a pragma SQLite does not know are left to
 // the warning above.
-func pragmaValueWarnings(spec *scenario.Spec, unknown []string) []string {
+func pragmaValueWarnings(spec *scenario.Spec, unknown []string, tmpDir string) []string {
 	type set struct {
 		pragmas []fsm.Pragma
 		runs    []string
@@ -71,7 +73,7 @@ func pragmaValueWarnings(spec *scenario.Spec, unknown []string) []string {
 	if len(sets) == 0 {
 		return nil
 	}
-	dir, err := os.MkdirTemp("", "scenrun-pragmas-")
+	dir, err := os.MkdirTemp(tmpDir, "scenrun-pragmas-")
 	if err != nil {
 		return []string{fmt.Sprintf("could not check the pragmas' values: %v", err)}
 	}

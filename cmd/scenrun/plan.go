@@ -55,7 +55,7 @@ func plan(ctx context.Context, args []string, stdout, stderr io.Writer, env envi
 		fmt.Fprintln(stderr, err)
 		return exitUsage
 	}
-	printWarnings(stderr, specs[0], engine.Warnings(spec, nil))
+	printWarnings(stderr, specs[0], engine.Warnings(spec, nil, o.tmpDir))
 	var runs []scenario.Run
 	for _, r := range spec.Runs {
 		if o.filter == nil || o.filter.MatchString(r.Name) {

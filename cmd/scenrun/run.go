@@ -133,7 +133,7 @@ func runSpecs(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		}
 		runners = append(runners, r)
 		hooks = append(hooks, hook)
-		printWarnings(stderr, path, engine.Warnings(spec, prev))
+		printWarnings(stderr, path, engine.Warnings(spec, prev, c.tmpDir))
 	}
 	if bad {
 		return exitUsage

@@ -49,7 +49,7 @@ func validate(args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		fmt.Fprintf(stdout, "%s: ok (%d runs, %d assertions)\n", path, len(spec.Runs), len(spec.Assertions))
-		printWarnings(stderr, path, engine.Warnings(spec, prev))
+		printWarnings(stderr, path, engine.Warnings(spec, prev, ""))
 	}
 	return code
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -55,5 +56,17 @@ runs:
 				t.Errorf("got stderr\n%s\nwant once, and no other warning:\n%s", stderr, want)
 			}
 		})
+	}
+}
+
+// TestWarningsPragmaValueUseTmpdir: the scratch database goes under the
+// run's -tmpdir, so an unusable $TMPDIR does not stop the check.
+func TestWarningsPragmaValueUseTmpdir(t *testing.T) {
+	spec := writeSpec(t, "version: 1\nname: w\ndefaults: {files: 5, concurrency: 1}\nruns:\n  - {name: wall, pragmas: {journal_mode: wall}}\n")
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", filepath.Join(tmp, "missing"))
+	_, _, stderr := scenrun(t, "plan", "-tmpdir", tmp, spec)
+	if !strings.Contains(stderr, `asked for "wall", SQLite reports "delete"`) || strings.Contains(stderr, "could not check") {
+		t.Errorf("got stderr\n%s\nwant the pragma's warning", stderr)
 	}
 }
