@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/scenrun/scenrun/engine/analysis"
 	"github.com/scenrun/scenrun/fsm"
@@ -85,25 +83,8 @@ func pragmaValueWarnings(spec *scenario.Spec, unknown []string, tmpDir string) [
 			if len(s.runs) > 1 {
 				verb = "fail when they start"
 			}
-			out = append(out, fmt.Sprintf("%s, so %s %s (exit 3)", err, runNames(s.runs), verb))
+			out = append(out, fmt.Sprintf("%s, so %s %s (exit 3)", err, scenario.RunList(s.runs), verb))
 		}
 	}
 	return out
-}
-
-// runNames names runs in a warning: run "a", or runs "a", "b", … and N more.
-func runNames(runs []string) string {
-	const show = 5
-	q := make([]string, 0, show+1)
-	for i, r := range runs {
-		if i == show {
-			q = append(q, fmt.Sprintf("%d more", len(runs)-show))
-			break
-		}
-		q = append(q, strconv.Quote(r))
-	}
-	if len(runs) == 1 {
-		return "run " + q[0]
-	}
-	return "runs " + strings.Join(q, ", ")
 }

@@ -492,6 +492,21 @@ func (p *parser) readers(key, m *yaml.Node) *Readers {
 	return r
 }
 
+// databaseFields are the run fields of one database only (SPEC §10).
+var databaseFields = []databaseField{{"txlock", "sqlite"}, {"pragmas", "sqlite"}, {"isolation", "postgres"}}
+
+type databaseField struct{ name, database string }
+
+// misplaced is the message for the field set on a run of the other
+// database, with %s for the runs.
+func (f databaseField) misplaced() string {
+	other := "postgres"
+	if f.database == "postgres" {
+		other = "sqlite"
+	}
+	return f.name + ": set for " + other + " %s; " + f.name + " is for " + f.database + " runs only"
+}
+
 // checkRuns checks what depends on a run's whole configuration: the rules
 // of SPEC §10 on fields set for the other database, the server URL, and
 // the calls and schema of the run's workload. given[i] says where the
@@ -535,24 +550,6 @@ func (p *parser) checkRuns(s *Spec, given []origins, defaultsGiven origins) {
 		}
 		r, g := &s.Runs[i], given[i]
 		c := &r.Config
-		// A field of the other database set on the run itself is an error;
-		// one it inherits from defaults or -set applies to the runs it
-		// fits and is an error only when it fits none (below).
-		other := func(f, format string) {
-			o, ok := g[f]
-			if !ok {
-				return
-			}
-			if d, ok := defaultsGiven[f]; ok && d == o {
-				k := inheritedKey{f, o}
-				if _, seen := inherited[k]; !seen {
-					keys = append(keys, k)
-				}
-				inherited[k] = append(inherited[k], r.Name)
-				return
-			}
-			add(o, r.Name, format)
-		}
 		if c.Database == "postgres" {
 			if c.Postgres == "" {
 				c.Postgres = p.getenv("SCENRUN_POSTGRES_URL")
@@ -560,20 +557,26 @@ func (p *parser) checkRuns(s *Spec, given []origins, defaultsGiven origins) {
 			if c.Postgres == "" {
 				add(g["database"], r.Name, "database: no server URL for postgres %s: set the run field postgres or the environment variable SCENRUN_POSTGRES_URL")
 			}
-			for _, f := range []string{"txlock", "pragmas"} {
-				other(f, f+": set for postgres %s; "+f+" is for sqlite runs only")
-			}
-		} else {
-			other("isolation", "isolation: set for sqlite %s; isolation is for postgres runs only")
-			for _, f := range []string{"txlock", "pragmas"} {
-				if o, ok := g[f]; ok {
-					fits[inheritedKey{f, o}] = true
-				}
-			}
 		}
-		if c.Database == "postgres" {
-			if o, ok := g["isolation"]; ok {
-				fits[inheritedKey{"isolation", o}] = true
+		// A field of the other database set on the run itself is an error;
+		// one it inherits from defaults or -set applies to the runs of its
+		// database and is an error only when there are none (below).
+		for _, f := range databaseFields {
+			o, ok := g[f.name]
+			if !ok {
+				continue
+			}
+			k := inheritedKey{f.name, o}
+			switch d, fromDefaults := defaultsGiven[f.name]; {
+			case c.Database == f.database:
+				fits[k] = true
+			case fromDefaults && d == o:
+				if _, seen := inherited[k]; !seen {
+					keys = append(keys, k)
+				}
+				inherited[k] = append(inherited[k], r.Name)
+			default:
+				add(o, r.Name, f.misplaced())
 			}
 		}
 
@@ -614,16 +617,16 @@ func (p *parser) checkRuns(s *Spec, given []origins, defaultsGiven origins) {
 		if fits[k] {
 			continue
 		}
-		format := k.field + ": set for postgres %s; " + k.field + " is for sqlite runs only"
-		if k.field == "isolation" {
-			format = "isolation: set for sqlite %s; isolation is for postgres runs only"
-		}
-		for _, run := range inherited[k] {
-			add(k.at, run, format)
+		for _, f := range databaseFields {
+			if f.name == k.field {
+				for _, run := range inherited[k] {
+					add(k.at, run, f.misplaced())
+				}
+			}
 		}
 	}
 	for _, pr := range problems {
-		msg := fmt.Sprintf(pr.msg, runList(pr.runs))
+		msg := fmt.Sprintf(pr.msg, RunList(pr.runs))
 		if pr.at.node == nil {
 			if pr.at.set == "" {
 				p.errs = append(p.errs, &Error{File: p.file, Msg: msg})
@@ -636,9 +639,9 @@ func (p *parser) checkRuns(s *Spec, given []origins, defaultsGiven origins) {
 	}
 }
 
-// runList names runs in a message: `run "a"` or `runs "a", "b"`, shortened
+// RunList names runs in a message: `run "a"` or `runs "a", "b"`, shortened
 // past a few.
-func runList(runs []string) string {
+func RunList(runs []string) string {
 	if len(runs) == 1 {
 		return "run " + quote(runs[0])
 	}
