@@ -98,10 +98,8 @@ type parser struct {
 	workloadErrs int // errors decodeWorkloads reported
 
 	// namesBroken: an error that may leave the run names other than written
-	// (a top-level field misspelt, a run's name or the matrix); nameErrs
-	// counts decodeRuns' errors of that kind.
+	// (a top-level field misspelt, a run's name or the matrix).
 	namesBroken bool
-	nameErrs    int
 }
 
 // errf reports a problem in the file at n.
@@ -568,15 +566,15 @@ func (s *Spec) CheckScale(scale float64) error {
 func (p *parser) decodeRuns(n *yaml.Node, defaults Config, defaultsGiven origins, ops []setOp, names map[string]Pos) ([]Run, []origins) {
 	// Errors before a run's fields (the list, an item, its name) leave the
 	// run names of a draft unknown.
-	errs := len(p.errs)
-	defer func() { p.namesBroken = p.namesBroken || p.nameErrs > 0 }()
 	if n.Kind != yaml.SequenceNode {
 		p.errf(n, "runs: want a list of runs, got %s", describe(n))
+		p.namesBroken = true
 		return nil, nil
 	}
 	if len(n.Content) > maxRuns {
 		p.errf(n, "runs: %d runs, more than the limit of %d runs %s", len(n.Content), maxRuns, runCapWhy)
 		p.matrixBad = true // run references cannot be checked
+		p.namesBroken = true
 		return nil, nil
 	}
 	var runs []Run
@@ -585,6 +583,7 @@ func (p *parser) decodeRuns(n *yaml.Node, defaults Config, defaultsGiven origins
 		m := deref(item)
 		if m.Kind != yaml.MappingNode {
 			p.errf(m, "runs: want a mapping for each run, got %s", describe(m))
+			p.namesBroken = true
 			continue
 		}
 		run := Run{Config: defaults.clone(), Pos: posOf(m)}
@@ -594,6 +593,7 @@ func (p *parser) decodeRuns(n *yaml.Node, defaults Config, defaultsGiven origins
 				nameNode = deref(kv.val)
 			}
 		}
+		nameErrs := len(p.errs)
 		if nameNode == nil {
 			p.errf(m, `missing required field "name" in run`)
 		} else if name, ok := strVal(p.report, "name", nameNode); ok {
@@ -609,7 +609,7 @@ func (p *parser) decodeRuns(n *yaml.Node, defaults Config, defaultsGiven origins
 				names[name] = run.Pos
 			}
 		}
-		p.nameErrs += len(p.errs) - errs
+		p.namesBroken = p.namesBroken || len(p.errs) > nameErrs
 		g := defaultsGiven.clone()
 		p.config(p.report, m, &run.Config, g, "in run", "name")
 		for _, op := range ops {
@@ -617,9 +617,7 @@ func (p *parser) decodeRuns(n *yaml.Node, defaults Config, defaultsGiven origins
 		}
 		runs = append(runs, run)
 		given = append(given, g)
-		errs = len(p.errs)
 	}
-	p.nameErrs += len(p.errs) - errs
 	return runs, given
 }
 
